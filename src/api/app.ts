@@ -1,0 +1,53 @@
+// The Fastify application: zod-typed routes, OpenAPI at /api/v1/openapi.json, docs at /docs, JSON errors.
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { ApiKeysRepository } from '../store/api-keys.repository.js';
+import { bearerAuth } from './auth.js';
+import type { AppContext } from './context.js';
+import { errorBody, handleError } from './errors.js';
+import { apiRouteModules } from './routes/index.js';
+
+export const API_BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(
+  ctx: AppContext,
+  options: { logger?: boolean } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: API_BODY_LIMIT, trustProxy: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Baton API', version: '1', description: 'Plan, run and measure campaigns.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const auth = bearerAuth(new ApiKeysRepository(ctx.store));
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', auth);
+      const typed = api.withTypeProvider<ZodTypeProvider>();
+      for (const register of apiRouteModules) register(typed, ctx);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

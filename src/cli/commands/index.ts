@@ -1,0 +1,7 @@
+// Every CLI command module; each exports `register(program)`.
+import type { Command } from 'commander';
+import * as keys from './keys.command.js';
+import * as migrate from './migrate.command.js';
+import * as serve from './serve.command.js';
+
+export const commandModules: Array<{ register(program: Command): void }> = [migrate, keys, serve];

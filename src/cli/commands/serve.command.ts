@@ -1,0 +1,32 @@
+// `baton serve`: the API (and, on SQLite, the worker in-process).
+import type { Command } from 'commander';
+import { buildApp } from '../../api/app.js';
+import { resolveSecret } from '../../store/instance-settings.repository.js';
+import { openCliContext } from '../context.js';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the API and web app (on SQLite the worker runs in the same process)')
+    .option('--port <port>', 'port to listen on (default BATON_PORT or 4400)')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .action(async (opts: { port?: string; host: string }) => {
+      const ctx = await openCliContext(opts.port ? { ...process.env, BATON_PORT: opts.port } : process.env);
+      const port = ctx.config.BATON_PORT;
+      const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
+      const publicUrl = ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${port}`;
+      const app = await buildApp(
+        { store: ctx.store, clock: ctx.clock, secret, publicUrl },
+        { logger: false },
+      );
+      await app.listen({ port, host: opts.host });
+      console.log(`Baton is serving on http://localhost:${port} (API docs at /docs)`);
+      const stop = async (): Promise<void> => {
+        await app.close();
+        await ctx.store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
+    });
+}

@@ -1,0 +1,36 @@
+// Process configuration: one zod schema, read once at start-up; a bad value stops with one clear line.
+import { z } from 'zod';
+import { BatonError } from '../domain/errors.js';
+
+const dbUrl = z.string().refine((s) => /^sqlite:.+/.test(s) || /^postgres(ql)?:\/\/.+/.test(s), {
+  message: 'must be sqlite:PATH or a postgres:// URL',
+});
+
+export const configSchema = z.object({
+  BATON_DB: dbUrl.default('sqlite:./baton.db'),
+  BATON_PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(4400),
+  BATON_SECRET: z.string().min(32, 'must be at least 32 characters when set').optional(),
+  BATON_PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .map((k) => [k, env[k] === '' ? undefined : env[k]])
+      .filter(([, v]) => v !== undefined),
+  );
+  const parsed = configSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue ? String(issue.path[0]) : 'environment';
+    throw new BatonError('config', `${name} ${issue?.message ?? 'is invalid'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,97 @@
+// Table types of the store. Times are epoch milliseconds (bigint); JSON columns are jsonb on PostgreSQL
+// and text on SQLite (read them through `fromJson`). Each issue's migration adds its tables here.
+import type { ColumnType, Generated } from 'kysely';
+
+/** JSON column: written as a JSON string, read as text (SQLite) or a parsed value (PostgreSQL). */
+export type JsonColumn = ColumnType<unknown, string, string>;
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  settings: JsonColumn;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string;
+  /** `api` keys use the REST API; `ingest` keys are Segment-style write keys. */
+  kind: string;
+  name: string | null;
+  scopes: string;
+  /** First characters of the key, shown in listings to tell keys apart. */
+  prefix: string;
+  /** SHA-256 of the whole key; the key itself is never stored. */
+  hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface AccountsTable {
+  id: string;
+  workspace_id: string;
+  external_id: string | null;
+  domain: string | null;
+  name: string | null;
+  industry: string | null;
+  size: number | null;
+  owner: string | null;
+  attributes: JsonColumn;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ContactsTable {
+  id: string;
+  workspace_id: string;
+  external_id: string | null;
+  email: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  time_zone: string | null;
+  lifecycle_stage: string | null;
+  account_id: string | null;
+  /** subscribed | unsubscribed | bounced | complained */
+  subscription_status: string;
+  /** 1 when the contact has given consent to SMS. */
+  sms_consent: number;
+  attributes: JsonColumn;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  seq: Generated<number>;
+  id: string;
+  workspace_id: string;
+  /** Producer's idempotency key (Segment `messageId`); unique per workspace. */
+  message_id: string | null;
+  type: string;
+  contact_id: string | null;
+  account_id: string | null;
+  anonymous_id: string | null;
+  occurred_at: number;
+  received_at: number;
+  properties: JsonColumn;
+  campaign_id: string | null;
+  touch_id: string | null;
+  step_id: string | null;
+  variant_id: string | null;
+  channel: string | null;
+}
+
+export interface Database {
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  instance_settings: InstanceSettingsTable;
+  accounts: AccountsTable;
+  contacts: ContactsTable;
+  events: EventsTable;
+}
