@@ -1,0 +1,37 @@
+// Workspace-wide rules every campaign shares: frequency caps, the default send window, holidays,
+// the "audience too broad" threshold. Stored as JSON on the workspace; defaults fill what is absent.
+import { z } from 'zod';
+import { sendWindowSchema } from './campaign.js';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+
+export const workspaceSettingsSchema = z
+  .object({
+    caps: z
+      .object({
+        /** Touches per contact per local calendar day, across all campaigns and channels. */
+        per_day: z.number().int().positive().default(1),
+        /** Touches per contact in any rolling 7 days. */
+        per_7_days: z.number().int().positive().default(3),
+        /** Minimum hours between two touches on the same channel. */
+        min_gap_hours: z.record(z.string(), z.number().nonnegative()).default({}),
+        /** Channels whose touches do not count toward the caps (an ads-audience entry interrupts nobody). */
+        exempt_channels: z.array(z.string()).default(['ads', 'log']),
+      })
+      .strict()
+      .default({ per_day: 1, per_7_days: 3, min_gap_hours: {}, exempt_channels: ['ads', 'log'] }),
+    send_window: sendWindowSchema.default({ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }),
+    time_zone: z.string().default('UTC'),
+    holidays: z.array(isoDate).default([]),
+    /** Share of reachable contacts above which an audience is "too broad" (a lint warning). */
+    broad_audience_share: z.number().gt(0).max(1).default(0.5),
+    /** Launch, pause and end need a second marketer's approval. */
+    require_approval: z.boolean().default(false),
+  })
+  .strict();
+
+export type WorkspaceSettings = z.infer<typeof workspaceSettingsSchema>;
+
+export function workspaceSettings(raw: unknown): WorkspaceSettings {
+  return workspaceSettingsSchema.parse(raw ?? {});
+}
