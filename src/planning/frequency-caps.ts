@@ -1,0 +1,168 @@
+// Workspace frequency caps across all campaigns and channels: per local day, per rolling 7 days, and a
+// minimum gap per channel. Each cap forbids a union of intervals; the earliest allowed instant is the
+// first point past all of them.
+import { z } from 'zod';
+import { DAY, zoneClock, type ZoneClock } from './zone-clock.js';
+
+/** A touch already performed or planned for the contact (any campaign, any channel). */
+export interface TouchRecord {
+  at: number;
+  channel: string;
+  campaignId: string;
+}
+
+export interface CapPolicy {
+  /** Most touches in one calendar day of the contact's zone. */
+  perDay: number;
+  /** Most touches in any 7 × 24 h window (`[s, s + 7 days)` for every s). */
+  perRolling7Days: number;
+  /** Least time between two touches on the same channel, in ms (channels not listed: no gap). */
+  minGapByChannel: Readonly<Record<string, number>>;
+  dayBoundary: 'contact_local';
+}
+
+export const capPolicySchema = z
+  .object({
+    perDay: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+    perRolling7Days: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+    minGapByChannel: z.record(z.string(), z.number().int().min(0, 'must not be negative')).default({}),
+    dayBoundary: z.literal('contact_local').default('contact_local'),
+  })
+  .strict();
+
+/** The example policy of the design: 1 touch a day, 3 per rolling 7 days, no channel gap. */
+export const DEFAULT_CAP_POLICY: CapPolicy = Object.freeze({
+  perDay: 1,
+  perRolling7Days: 3,
+  minGapByChannel: Object.freeze({}),
+  dayBoundary: 'contact_local',
+});
+
+export type CapReason = 'per_day' | 'per_7_days' | 'min_gap';
+
+export type CapCheck = { ok: true } | { ok: false; reason: CapReason; nextAllowedAt: number };
+
+const WEEK = 7 * DAY;
+
+/**
+ * One contact's history prepared for repeated checks (sorted times, local days counted). The
+ * placement loop asks it several times per touch; build it once per contact and `add` placed touches.
+ */
+export class CapState {
+  private readonly clock: ZoneClock;
+  private readonly policy: CapPolicy;
+  private times: number[] = [];
+  private readonly perDay = new Map<number, number>();
+  private readonly byChannel = new Map<string, number[]>();
+
+  constructor(history: readonly TouchRecord[], policy: CapPolicy, zone: string) {
+    this.clock = zoneClock(zone);
+    this.policy = policy;
+    for (const h of history) this.add(h);
+  }
+
+  /** Counts a touch (for instance one just placed by arbitration). */
+  add(touch: Pick<TouchRecord, 'at' | 'channel'>): void {
+    insertSorted(this.times, touch.at);
+    const day = Math.floor(this.clock.local(touch.at) / DAY);
+    this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
+    if (this.policy.minGapByChannel[touch.channel] !== undefined) {
+      let list = this.byChannel.get(touch.channel);
+      if (list === undefined) this.byChannel.set(touch.channel, (list = []));
+      list.push(touch.at);
+    }
+  }
+
+  /** The first cap a touch at `t` on `channel` breaks, with the end of the forbidden stretch. */
+  violation(t: number, channel: string): { reason: CapReason; until: number } | null {
+    if (this.times.length === 0) return null;
+    const day = Math.floor(this.clock.local(t) / DAY);
+    if ((this.perDay.get(day) ?? 0) >= this.policy.perDay) {
+      return { reason: 'per_day', until: this.clock.startOfDay(day + 1) };
+    }
+    const week = this.weekBlockEnd(t);
+    if (week !== null) return { reason: 'per_7_days', until: week };
+    const gap = this.policy.minGapByChannel[channel];
+    if (gap !== undefined && gap > 0) {
+      const list = this.byChannel.get(channel);
+      if (list !== undefined) {
+        let until: number | null = null;
+        for (const h of list)
+          if (t > h - gap && t < h + gap && (until === null || h + gap > until)) until = h + gap;
+        if (until !== null) return { reason: 'min_gap', until };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * `k` = perRolling7Days touches x_i … x_{i+k-1} (consecutive when sorted) spanning less than 7 days
+   * forbid every t in (x_{i+k-1} − 7d, x_i + 7d): some 7-day window would then hold k + 1 touches.
+   * Returns the furthest end among the groups that forbid t, or null.
+   */
+  private weekBlockEnd(t: number): number | null {
+    const k = this.policy.perRolling7Days;
+    const xs = this.times;
+    if (xs.length < k) return null;
+    let until: number | null = null;
+    // Only groups whose first touch is after t − 7d can forbid t.
+    let i = lowerBound(xs, t - WEEK + 1);
+    for (; i + k - 1 < xs.length; i++) {
+      const first = xs[i] as number;
+      const last = xs[i + k - 1] as number;
+      if (last - WEEK >= t) break; // later groups start even later
+      if (last - first < WEEK && t > last - WEEK && t < first + WEEK) {
+        if (until === null || first + WEEK > until) until = first + WEEK;
+      }
+    }
+    return until;
+  }
+
+  /** The earliest instant ≥ `t` at which a touch on `channel` breaks no cap. */
+  earliestAllowed(t: number, channel: string): number {
+    for (let guard = 0; guard < 100_000; guard++) {
+      const v = this.violation(t, channel);
+      if (v === null) return t;
+      t = v.until;
+    }
+    throw new Error(`frequency caps: no allowed instant found after ${t}`);
+  }
+}
+
+function lowerBound(xs: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(xs: number[], v: number): void {
+  const at = lowerBound(xs, v);
+  xs.splice(at, 0, v);
+}
+
+/**
+ * Whether a touch at `candidate.at` on `candidate.channel` respects the caps given the contact's
+ * `history` (past and planned touches, not including the candidate itself). When it does not, the
+ * result names the first cap broken and the earliest instant at which the touch would respect them
+ * all (send windows aside).
+ */
+export function checkCaps(
+  history: readonly TouchRecord[],
+  candidate: { at: number; channel: string },
+  policy: CapPolicy,
+  zone: string,
+): CapCheck {
+  const state = new CapState(history, policy, zone);
+  const first = state.violation(candidate.at, candidate.channel);
+  if (first === null) return { ok: true };
+  return {
+    ok: false,
+    reason: first.reason,
+    nextAllowedAt: state.earliestAllowed(first.until, candidate.channel),
+  };
+}
