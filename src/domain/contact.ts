@@ -122,6 +122,20 @@ export const accountCreateSchema = accountInputSchema.refine((a) => Boolean(a.do
   path: ['domain'],
 });
 
+/** Shallow merge of attribute objects; a key set to null in the patch is removed. */
+export function mergeAttributes(
+  base: Record<string, unknown>,
+  patch: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  if (!patch) return base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
 export interface Contact {
   id: string;
   external_id: string | null;

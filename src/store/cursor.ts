@@ -1,0 +1,45 @@
+// Opaque list cursors over time-ordered ids: clients pass back what they got and never parse it.
+import { BatonError } from '../domain/errors.js';
+
+const VERSION = 'c1:';
+
+export interface Page<T> {
+  data: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** A `next_cursor` from the previous page. */
+  cursor?: string;
+}
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(VERSION + lastId, 'utf8').toString('base64url');
+}
+
+/** The id after which the next page starts; a cursor Baton did not issue is an input error. */
+export function decodeCursor(cursor: string): string {
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (
+    !raw.startsWith(VERSION) ||
+    raw.length === VERSION.length ||
+    !/^[\w-]+$/.test(raw.slice(VERSION.length))
+  ) {
+    throw BatonError.invalid([{ path: 'cursor', message: 'is not a cursor returned by a previous page' }]);
+  }
+  return raw.slice(VERSION.length);
+}
+
+/** Cuts a `limit + 1` fetch into a page and its cursor. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const data = rows.slice(0, limit);
+  const last = data[data.length - 1];
+  return { data, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+}
+
+/** `%`, `_` and `\` taken literally inside a LIKE pattern (used with `escape '\'`). */
+export function likeContains(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+}
