@@ -21,30 +21,33 @@ const SUFFIX: Record<string, { unit: DelayUnit; factor: number }> = {
   w: { unit: 'days', factor: 7 },
 };
 
-const DELAY = /^\s*(-?\d+)\s*(m|min|h|d|bd|w)\s*$/i;
+const DELAY = /^\s*(-?\d+(?:\.\d+)?)\s*(m|min|h|d|bd|w)\s*$/i;
 
-const DELAY_HELP =
-  'a whole number and a unit: m (minutes), h (hours), d (days), bd (business days), w (weeks)';
+const DELAY_HELP = 'a number and a unit: m (minutes), h (hours), d (days), bd (business days), w (weeks)';
 
-/** Parses `0d`, `30m`, `2h`, `3bd`, `1w` (= 7 days). Throws `invalid_input` naming `path` and the value. */
+/** The longest delay accepted: ten years. */
+const MAX_MINUTES = 3660 * 24 * 60;
+
+/**
+ * Parses `0d`, `30m`, `2h`, `3bd`, `1w` (= 7 days), `1.5h` (= 90 minutes). A fractional number of
+ * days or weeks (`1.5d`) is elapsed time in minutes, since half a calendar day has no wall-clock
+ * meaning; business days must be whole. Throws `invalid_input` naming `path` and the value.
+ */
 export function parseDelay(text: string, path = 'delay'): Delay {
+  const fail = (why: string): BatonError =>
+    BatonError.invalid([{ path, message: `${JSON.stringify(text)} ${why}` }]);
   const m = DELAY.exec(text);
-  if (!m) {
-    throw BatonError.invalid([
-      { path, message: `${JSON.stringify(text)} is not a delay: use ${DELAY_HELP}` },
-    ]);
-  }
+  if (!m) throw fail(`is not a delay: use ${DELAY_HELP}`);
   const n = Number(m[1]);
   const spec = SUFFIX[(m[2] as string).toLowerCase()] as { unit: DelayUnit; factor: number };
-  if (n < 0) {
-    throw BatonError.invalid([
-      { path, message: `${JSON.stringify(text)} is negative: a delay cannot go back in time` },
-    ]);
-  }
-  if (!Number.isSafeInteger(n * spec.factor) || n * spec.factor > 100_000) {
-    throw BatonError.invalid([{ path, message: `${JSON.stringify(text)} is too long a delay` }]);
-  }
-  return { amount: n * spec.factor, unit: spec.unit };
+  if (n < 0) throw fail('is negative: a delay cannot go back in time');
+  const amount = n * spec.factor;
+  const minutes = amount * { minutes: 1, hours: 60, days: 1440, business_days: 1440 }[spec.unit];
+  if (minutes > MAX_MINUTES) throw fail('is too long: a delay is at most ten years');
+  if (Number.isInteger(amount)) return { amount, unit: spec.unit };
+  if (spec.unit === 'business_days') throw fail('is not a whole number of business days');
+  if (spec.unit === 'days') return { amount: minutes, unit: 'minutes' };
+  return { amount, unit: spec.unit };
 }
 
 /** `Delay` back to its shortest text (`{ amount: 3, unit: 'business_days' }` → `3bd`). */
@@ -81,9 +84,9 @@ export function isBusinessDay(day: number, holidays: ReadonlySet<number>): boole
 export function addDelay(from: number, delay: Delay, zone: string, holidays: Holidays = NO_HOLIDAYS): number {
   switch (delay.unit) {
     case 'minutes':
-      return from + delay.amount * MINUTE;
+      return from + Math.round(delay.amount * MINUTE);
     case 'hours':
-      return from + delay.amount * HOUR;
+      return from + Math.round(delay.amount * HOUR);
     case 'days': {
       if (delay.amount === 0) return from;
       const clock = zoneClock(zone);

@@ -2,7 +2,7 @@
 // minimum gap per channel. Each cap forbids a union of intervals; the earliest allowed instant is the
 // first point past all of them.
 import { z } from 'zod';
-import { DAY, zoneClock, type ZoneClock } from './zone-clock.js';
+import { DAY, HOUR, zoneClock, type ZoneClock } from './zone-clock.js';
 
 /** A touch already performed or planned for the contact (any campaign, any channel). */
 export interface TouchRecord {
@@ -19,6 +19,8 @@ export interface CapPolicy {
   /** Least time between two touches on the same channel, in ms (channels not listed: no gap). */
   minGapByChannel: Readonly<Record<string, number>>;
   dayBoundary: 'contact_local';
+  /** Channels whose touches neither count toward the caps nor are held by them (an ads-audience entry). */
+  exemptChannels?: readonly string[];
 }
 
 export const capPolicySchema = z
@@ -27,8 +29,28 @@ export const capPolicySchema = z
     perRolling7Days: z.number().int('must be a whole number').min(1, 'must be at least 1'),
     minGapByChannel: z.record(z.string(), z.number().int().min(0, 'must not be negative')).default({}),
     dayBoundary: z.literal('contact_local').default('contact_local'),
+    exemptChannels: z.array(z.string()).optional(),
   })
   .strict();
+
+/** The workspace settings' `caps` block (snake case, gaps in hours) as a `CapPolicy`. */
+export function capPolicyFromSettings(caps: {
+  per_day: number;
+  per_7_days: number;
+  min_gap_hours: Readonly<Record<string, number>>;
+  exempt_channels?: readonly string[];
+}): CapPolicy {
+  const minGapByChannel: Record<string, number> = {};
+  for (const [channel, hours] of Object.entries(caps.min_gap_hours))
+    minGapByChannel[channel] = Math.round(hours * HOUR);
+  return {
+    perDay: caps.per_day,
+    perRolling7Days: caps.per_7_days,
+    minGapByChannel,
+    dayBoundary: 'contact_local',
+    exemptChannels: caps.exempt_channels ?? [],
+  };
+}
 
 /** The example policy of the design: 1 touch a day, 3 per rolling 7 days, no channel gap. */
 export const DEFAULT_CAP_POLICY: CapPolicy = Object.freeze({
@@ -54,15 +76,18 @@ export class CapState {
   private times: number[] = [];
   private readonly perDay = new Map<number, number>();
   private readonly byChannel = new Map<string, number[]>();
+  private readonly exempt: ReadonlySet<string>;
 
   constructor(history: readonly TouchRecord[], policy: CapPolicy, zone: string) {
     this.clock = zoneClock(zone);
     this.policy = policy;
+    this.exempt = new Set(policy.exemptChannels ?? []);
     for (const h of history) this.add(h);
   }
 
-  /** Counts a touch (for instance one just placed by arbitration). */
+  /** Counts a touch (for instance one just placed by arbitration); exempt channels do not count. */
   add(touch: Pick<TouchRecord, 'at' | 'channel'>): void {
+    if (this.exempt.has(touch.channel)) return;
     insertSorted(this.times, touch.at);
     const day = Math.floor(this.clock.local(touch.at) / DAY);
     this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
@@ -75,7 +100,7 @@ export class CapState {
 
   /** The first cap a touch at `t` on `channel` breaks, with the end of the forbidden stretch. */
   violation(t: number, channel: string): { reason: CapReason; until: number } | null {
-    if (this.times.length === 0) return null;
+    if (this.times.length === 0 || this.exempt.has(channel)) return null;
     const day = Math.floor(this.clock.local(t) / DAY);
     if ((this.perDay.get(day) ?? 0) >= this.policy.perDay) {
       return { reason: 'per_day', until: this.clock.startOfDay(day + 1) };

@@ -32,6 +32,7 @@ export { planDueAt, type DuePlan, type PlanDueAtInput, type SkipReason } from '.
 export {
   CapState,
   DEFAULT_CAP_POLICY,
+  capPolicyFromSettings,
   capPolicySchema,
   checkCaps,
   type CapCheck,
