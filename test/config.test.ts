@@ -63,6 +63,8 @@ describe('config', () => {
 
   it('stops the baton process with exit code 2 and one stderr line naming the variable', async () => {
     const tmp = tempSqliteUrl();
+    // Only the variables under test reach the child process.
+    const { BATON_PORT: _port, BATON_DB: _db, ...inherited } = process.env;
     try {
       for (const [env, variable] of [
         [{ BATON_PORT: 'not-a-port', BATON_DB: tmp.url }, 'BATON_PORT'],
@@ -71,7 +73,7 @@ describe('config', () => {
         const run = promisify(execFile)(
           process.execPath,
           ['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'migrate'],
-          { cwd: tmp.dir, env: { ...process.env, BATON_PORT: undefined, BATON_DB: undefined, ...env } },
+          { cwd: tmp.dir, env: { ...inherited, ...env } },
         );
         const failed = await run.then(
           () => undefined,
