@@ -87,6 +87,49 @@ export interface EventsTable {
   channel: string | null;
 }
 
+export interface SegmentsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  /** The segment rule tree (src/domain/segment.ts). */
+  rule: JsonColumn;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ListsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** contact (static contact list) | account (target-account list) */
+  kind: string;
+  description: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ListMembersTable {
+  list_id: string;
+  workspace_id: string;
+  /** A contact id (contact lists) or an account id (account lists). */
+  member_id: string;
+  added_at: number;
+}
+
+export interface SuppressionsTable {
+  id: string;
+  workspace_id: string;
+  /** email | domain */
+  kind: string;
+  /** Lower-cased email address or domain. */
+  value: string;
+  /** manual | hard_bounce | complaint | unsubscribe | import */
+  reason: string;
+  note: string | null;
+  created_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -94,4 +137,8 @@ export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
   events: EventsTable;
+  segments: SegmentsTable;
+  lists: ListsTable;
+  list_members: ListMembersTable;
+  suppressions: SuppressionsTable;
 }
