@@ -1,7 +1,8 @@
 // Every CLI command module; each exports `register(program)`.
 import type { Command } from 'commander';
+import * as importCmd from './import.command.js';
 import * as keys from './keys.command.js';
 import * as migrate from './migrate.command.js';
 import * as serve from './serve.command.js';
 
-export const commandModules: Array<{ register(program: Command): void }> = [migrate, keys, serve];
+export const commandModules: Array<{ register(program: Command): void }> = [migrate, keys, serve, importCmd];
