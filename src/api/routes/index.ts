@@ -8,6 +8,8 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { accountsRoutes } from './accounts.routes.js';
+import { contactsRoutes } from './contacts.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -19,4 +21,4 @@ export type TypedApp = FastifyInstance<
 
 export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
 
-export const apiRouteModules: RouteModule[] = [];
+export const apiRouteModules: RouteModule[] = [contactsRoutes, accountsRoutes];
