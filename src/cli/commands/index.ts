@@ -1,8 +1,17 @@
 // Every CLI command module; each exports `register(program)`.
 import type { Command } from 'commander';
+import * as abtest from './abtest.command.js';
+import * as attributeCmd from './attribute.command.js';
 import * as importCmd from './import.command.js';
 import * as keys from './keys.command.js';
 import * as migrate from './migrate.command.js';
 import * as serve from './serve.command.js';
 
-export const commandModules: Array<{ register(program: Command): void }> = [migrate, keys, serve, importCmd];
+export const commandModules: Array<{ register(program: Command): void }> = [
+  migrate,
+  keys,
+  serve,
+  abtest,
+  importCmd,
+  attributeCmd,
+];

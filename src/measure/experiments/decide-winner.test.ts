@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { BatonError } from '../../domain/errors.js';
+import { decideWinner, type ArmData } from './decide-winner.js';
+
+const T0 = Date.UTC(2027, 0, 12);
+const HOUR = 3_600_000;
+const config = { controlId: 'a', fallbackId: 'a', decisionAt: T0 + 48 * HOUR };
+
+describe('decideWinner', () => {
+  it('declares a clear winner before the decision time', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 200, n: 5000 },
+      { id: 'b', conversions: 400, n: 5000 },
+    ];
+    const d = decideWinner(arms, config, T0);
+    expect(d).toMatchObject({
+      verdict: 'winner',
+      chosenVariant: 'b',
+      decidedBy: 'sequential_test',
+      final: true,
+    });
+    expect(d.comparisons[0]!.outcome).toBe('better');
+    expect(d.comparisons[0]!.interval.lower).toBeGreaterThan(0);
+    expect(d.comparisons[0]!.relativeLift).toBeCloseTo(1, 12);
+  });
+
+  it('keeps testing while inconclusive, then sends the fallback at the decision time', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 100, n: 1000 },
+      { id: 'b', conversions: 110, n: 1000 },
+    ];
+    expect(decideWinner(arms, config, T0)).toMatchObject({
+      verdict: 'keep_testing',
+      chosenVariant: null,
+      final: false,
+    });
+    expect(decideWinner(arms, config, T0 + 48 * HOUR)).toMatchObject({
+      verdict: 'no_difference',
+      chosenVariant: 'a',
+      decidedBy: 'fallback',
+      final: true,
+    });
+  });
+
+  it('does not call a fixed-horizon-significant result conclusive (peeking protection)', () => {
+    // 1000/10000 vs 1100/10000: fixed-horizon z ≈ 2.3 (p ≈ 0.02), but the confidence sequence still covers 0.
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 1000, n: 10000 },
+      { id: 'b', conversions: 1100, n: 10000 },
+    ];
+    expect(decideWinner(arms, { ...config, decisionAt: null }, T0).verdict).toBe('keep_testing');
+  });
+
+  it('picks the control when every variant is conclusively worse', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 500, n: 5000 },
+      { id: 'b', conversions: 200, n: 5000 },
+      { id: 'c', conversions: 250, n: 5000 },
+    ];
+    expect(decideWinner(arms, config, T0)).toMatchObject({ verdict: 'winner', chosenVariant: 'a' });
+  });
+
+  it('honours direction "lower" (e.g. unsubscribe rate)', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 400, n: 5000 },
+      { id: 'b', conversions: 200, n: 5000 },
+    ];
+    expect(decideWinner(arms, { ...config, direction: 'lower' }, T0).chosenVariant).toBe('b');
+  });
+
+  it('ends early with "no difference" inside the equivalence margin', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 100_000, n: 1_000_000 },
+      { id: 'b', conversions: 100_100, n: 1_000_000 },
+    ];
+    const d = decideWinner(arms, { ...config, fallbackId: 'b', equivalenceMargin: 0.05 }, T0);
+    expect(d).toMatchObject({ verdict: 'no_difference', chosenVariant: 'b', decidedBy: 'sequential_test' });
+  });
+
+  it('decides on value per contact (means)', () => {
+    const arms: ArmData[] = [
+      { id: 'a', n: 4000, sum: 4000, sumSquares: 8000 },
+      { id: 'b', n: 4000, sum: 6000, sumSquares: 13000 },
+    ];
+    expect(decideWinner(arms, config, T0).chosenVariant).toBe('b');
+  });
+
+  it('refuses to crown a winner under a sample ratio mismatch', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 200, n: 5000 },
+      { id: 'b', conversions: 400, n: 6000 },
+    ];
+    const d = decideWinner(arms, { ...config, weights: { a: 1, b: 1 } }, T0);
+    expect(d.verdict).toBe('keep_testing');
+    expect(d.srm?.mismatch).toBe(true);
+    expect(decideWinner(arms, { ...config, weights: { a: 1, b: 1 } }, T0 + 48 * HOUR)).toMatchObject({
+      chosenVariant: 'a',
+      decidedBy: 'fallback',
+    });
+  });
+
+  it('splits alpha across variants (Bonferroni)', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 1, n: 10 },
+      { id: 'b', conversions: 1, n: 10 },
+      { id: 'c', conversions: 1, n: 10 },
+    ];
+    expect(decideWinner(arms, { ...config, alpha: 0.1 }, T0).alpha).toBeCloseTo(0.05, 12);
+  });
+
+  it.each([
+    [[{ id: 'a', conversions: 1, n: 10 }], 'arms'],
+    [
+      [
+        { id: 'a', conversions: 1, n: 10 },
+        { id: 'a', conversions: 1, n: 10 },
+      ],
+      'arms.1.id',
+    ],
+    [
+      [
+        { id: 'x', conversions: 1, n: 10 },
+        { id: 'b', conversions: 1, n: 10 },
+      ],
+      'controlId',
+    ],
+    [
+      [
+        { id: 'a', conversions: 1, n: 10 },
+        { id: 'b', n: 10, sum: 1, sumSquares: 1 },
+      ],
+      'arms',
+    ],
+    [
+      [
+        { id: 'a', conversions: 11, n: 10 },
+        { id: 'b', conversions: 1, n: 10 },
+      ],
+      'arms.0.conversions',
+    ],
+  ])('rejects bad input %#', (arms, path) => {
+    expect(() => decideWinner(arms as ArmData[], config, T0)).toThrow(BatonError);
+    expect(() => decideWinner(arms as ArmData[], config, T0)).toThrow(path);
+  });
+});
