@@ -163,6 +163,26 @@ export class ContactsRepository {
     if (Number(r.numDeletedRows) === 0) throw BatonError.notFound('contact', id);
   }
 
+  /**
+   * Records an unsubscribe, bounce, complaint or re-subscription. Setting the status the contact already
+   * has changes nothing (updated_at stays), so repeated unsubscribe clicks or bounce reports are harmless.
+   */
+  async setSubscriptionStatus(
+    workspaceId: string,
+    contactId: string,
+    status: (typeof SUBSCRIPTION_STATUSES)[number],
+    now: number,
+  ): Promise<Contact> {
+    await this.store.db
+      .updateTable('contacts')
+      .set({ subscription_status: status, updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', contactId)
+      .where('subscription_status', '<>', status)
+      .execute();
+    return this.get(workspaceId, contactId);
+  }
+
   /** One page in id (creation) order. */
   async list(workspaceId: string, filter: ContactFilter, page: PageRequest): Promise<Page<Contact>> {
     let q = this.store.db.selectFrom('contacts').selectAll().where('workspace_id', '=', workspaceId);
