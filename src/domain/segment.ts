@@ -290,6 +290,8 @@ function typedValue(field: FieldRef, op: Operator, value: unknown): TypedValue |
   }
 }
 
+const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+
 function checkCondition(
   raw: { op: Operator; value?: unknown },
   name: string,
@@ -299,19 +301,19 @@ function checkCondition(
 ): CheckedCondition | undefined {
   const field = resolveField(name, where);
   if (typeof field === 'string') {
-    issues.push({ path: `${path}.${where === 'event' ? 'property' : 'attribute'}`, message: field });
+    issues.push({ path: join(path, where === 'event' ? 'property' : 'attribute'), message: field });
     return undefined;
   }
   if (!OPS_BY_KIND[field.kind].includes(raw.op)) {
     issues.push({
-      path: `${path}.op`,
+      path: join(path, 'op'),
       message: `\`${raw.op}\` does not apply to ${name} (a ${field.kind} field); use one of ${OPS_BY_KIND[field.kind].join(', ')}`,
     });
     return undefined;
   }
   const value = typedValue(field, raw.op, raw.value);
   if (typeof value === 'string') {
-    issues.push({ path: `${path}.value`, message: value });
+    issues.push({ path: join(path, 'value'), message: value });
     return undefined;
   }
   return { field, op: raw.op, value };
