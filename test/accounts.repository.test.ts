@@ -187,6 +187,9 @@ describe.each(dialects)('accounts repository on %s', (dialect) => {
     expect(await ids({ owner: 'kim' })).toEqual([made[3]!.id]);
     expect(await ids({ q: 'umbrella' })).toEqual([made[4]!.id]);
     expect(await ids({ q: 'FIRM1' })).toEqual([made[1]!.id]);
+    const munchen = await accounts.create(ws, account({ external_id: 'm', name: 'MÜNCHENER Rück' }), T0 + 9);
+    expect(await ids({ q: 'münchener rü' })).toEqual([munchen.id]);
     expect(await ids({ updated_since: T0 + 1000 })).toEqual([made[4]!.id]);
+    expect(await ids({ industry: 'SaaS', q: 'umbrella' })).toEqual([]);
   });
 });

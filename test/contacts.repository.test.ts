@@ -305,4 +305,18 @@ describe.each(dialects)('contacts repository on %s', (dialect) => {
     expect(await ids({ updated_since: T0 + 1 })).toEqual([alan.id]);
     expect(await ids({ lifecycle_stage: 'mql', q: 'alan' })).toEqual([]);
   });
+
+  it('searches text case-insensitively beyond ASCII, the same on both dialects', async () => {
+    const ws = await newWorkspace(store);
+    const elodie = await contacts.create(
+      ws,
+      contact({ email: 'E.Oz@acme.io', first_name: 'Élodie', last_name: 'ÖZTÜRK' }),
+      T0,
+    );
+    await contacts.create(ws, contact({ email: 'eo@acme.io', first_name: 'Elodie' }), T0);
+    const ids = async (q: string) => (await contacts.list(ws, { q }, { limit: 50 })).data.map((c) => c.id);
+    expect(await ids('élodie öz')).toEqual([elodie.id]);
+    expect(await ids('Öztürk')).toEqual([elodie.id]);
+    expect(await ids('e.oz@')).toEqual([elodie.id]);
+  });
 });

@@ -3,9 +3,10 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { mergeAttributes, normalizeDomain, type Account, type AccountInput } from '../domain/contact.js';
 import { BatonError } from '../domain/errors.js';
-import { decodeCursor, likeContains, toPage, type Page, type PageRequest } from './cursor.js';
+import { decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
+import { containsText } from './text-search.js';
 import { fromJson, toJson } from './json.js';
 import type { AccountsTable, Database } from './schema.js';
 import { uniqueViolationColumn } from './unique-violation.js';
@@ -153,13 +154,7 @@ export class AccountsRepository {
     if (filter.owner !== undefined) q = q.where('owner', '=', filter.owner);
     if (filter.updated_since !== undefined) q = q.where('updated_at', '>=', filter.updated_since);
     if (filter.q !== undefined && filter.q.trim() !== '') {
-      const pattern = likeContains(filter.q.trim());
-      q = q.where(({ or }) =>
-        or([
-          sql<boolean>`lower(name) like ${pattern} escape '\\'`,
-          sql<boolean>`domain like ${pattern} escape '\\'`,
-        ]),
-      );
+      q = q.where(containsText(this.store, [sql.ref('name'), sql.ref('domain')], filter.q.trim()));
     }
     const rows = await q
       .orderBy('id')

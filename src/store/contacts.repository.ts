@@ -10,9 +10,10 @@ import {
   type SUBSCRIPTION_STATUSES,
 } from '../domain/contact.js';
 import { BatonError } from '../domain/errors.js';
-import { decodeCursor, likeContains, toPage, type Page, type PageRequest } from './cursor.js';
+import { decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
+import { containsText } from './text-search.js';
 import { fromJson, toJson } from './json.js';
 import type { ContactsTable, Database } from './schema.js';
 import { uniqueViolationColumn } from './unique-violation.js';
@@ -195,13 +196,8 @@ export class ContactsRepository {
     }
     if (filter.updated_since !== undefined) q = q.where('updated_at', '>=', filter.updated_since);
     if (filter.q !== undefined && filter.q.trim() !== '') {
-      const pattern = likeContains(filter.q.trim());
-      q = q.where(({ or }) =>
-        or([
-          sql<boolean>`lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) like ${pattern} escape '\\'`,
-          sql<boolean>`lower(email) like ${pattern} escape '\\'`,
-        ]),
-      );
+      const fullName = sql`coalesce(first_name, '') || ' ' || coalesce(last_name, '')`;
+      q = q.where(containsText(this.store, [fullName, sql.ref('email')], filter.q.trim()));
     }
     const rows = await q
       .orderBy('id')

@@ -38,8 +38,3 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number): Page
   const last = data[data.length - 1];
   return { data, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
 }
-
-/** `%`, `_` and `\` taken literally inside a LIKE pattern (used with `escape '\'`). */
-export function likeContains(text: string): string {
-  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-}
