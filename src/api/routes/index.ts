@@ -8,6 +8,8 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { listsRoutes } from './lists.routes.js';
+import { segmentsRoutes } from './segments.routes.js';
 import { accountsRoutes } from './accounts.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 
@@ -21,4 +23,4 @@ export type TypedApp = FastifyInstance<
 
 export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
 
-export const apiRouteModules: RouteModule[] = [contactsRoutes, accountsRoutes];
+export const apiRouteModules: RouteModule[] = [contactsRoutes, accountsRoutes, segmentsRoutes, listsRoutes];

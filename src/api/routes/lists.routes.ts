@@ -1,0 +1,302 @@
+// /api/v1/lists (contact lists and target-account lists, members, CSV import of account domains) and
+// /api/v1/suppressions (the workspace suppression list of emails and domains).
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { BatonError } from '../../domain/errors.js';
+import { LIST_KINDS, ListsRepository, type List } from '../../store/lists.repository.js';
+import {
+  SUPPRESSION_REASONS,
+  SuppressionsRepository,
+  type Suppression,
+} from '../../store/suppressions.repository.js';
+import { requireScope, workspaceOf } from '../auth.js';
+import type { RouteModule } from './index.js';
+import { errors } from './segments.routes.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const listResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(LIST_KINDS).describe('contact: a static contact list; account: a target-account list (ABM)'),
+  description: z.string().nullable(),
+  member_count: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+function formatList(l: List): z.infer<typeof listResponse> {
+  return {
+    id: l.id,
+    name: l.name,
+    kind: l.kind,
+    description: l.description,
+    member_count: l.memberCount,
+    created_at: iso(l.createdAt),
+    updated_at: iso(l.updatedAt),
+  };
+}
+
+const idParams = z.object({ id: z.string().min(1).describe('list id or name') });
+const change = z.object({
+  changed: z.number().int().describe('members added or removed by this call'),
+  unknown: z.array(z.string()).describe('ids or domains that match nothing in the workspace'),
+});
+const MAX_IDS = 10_000;
+
+const suppressionResponse = z.object({
+  id: z.string(),
+  kind: z.enum(['email', 'domain']),
+  value: z.string(),
+  reason: z.enum(SUPPRESSION_REASONS),
+  note: z.string().nullable(),
+  created_at: z.string(),
+});
+
+function formatSuppression(s: Suppression): z.infer<typeof suppressionResponse> {
+  return {
+    id: s.id,
+    kind: s.kind,
+    value: s.value,
+    reason: s.reason,
+    note: s.note,
+    created_at: iso(s.createdAt),
+  };
+}
+
+/** Domains from a CSV: the `domain` (or `website`, `url`) column when there is a header, else the first column. */
+export function domainsFromCsv(text: string): string[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
+  } catch (e) {
+    throw BatonError.invalid([{ path: 'csv', message: `is not valid CSV: ${(e as Error).message}` }]);
+  }
+  const header = (rows[0] ?? []).map((h) => h.toLowerCase());
+  const col = header.findIndex((h) => h === 'domain' || h === 'website' || h === 'url');
+  const body = col >= 0 ? rows.slice(1) : rows;
+  return body.map((r) => r[Math.max(col, 0)] ?? '').filter((d) => d !== '');
+}
+
+export const listsRoutes: RouteModule = (app, ctx) => {
+  const lists = new ListsRepository(ctx.store);
+  const suppressions = new SuppressionsRepository(ctx.store);
+  const read = { preValidation: requireScope('read') };
+  const write = { preValidation: requireScope('write') };
+  const tags = ['lists'];
+
+  app.get(
+    '/lists',
+    {
+      ...read,
+      schema: {
+        tags,
+        summary: 'List contact and target-account lists',
+        response: { 200: z.object({ data: z.array(listResponse) }), ...errors },
+      },
+    },
+    async (req) => ({ data: (await lists.list(workspaceOf(req))).map(formatList) }),
+  );
+
+  app.post(
+    '/lists',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary: 'Create a list',
+        body: z
+          .object({
+            name: z.string().trim().min(1).max(200),
+            kind: z.enum(LIST_KINDS),
+            description: z.string().max(2000).nullable().optional(),
+          })
+          .strict(),
+        response: { 201: listResponse, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(formatList(await lists.create(workspaceOf(req), req.body, ctx.clock.now()))),
+  );
+
+  app.get(
+    '/lists/:id',
+    {
+      ...read,
+      schema: { tags, summary: 'Get a list', params: idParams, response: { 200: listResponse, ...errors } },
+    },
+    async (req) => formatList(await lists.get(workspaceOf(req), req.params.id)),
+  );
+
+  app.delete(
+    '/lists/:id',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary: 'Delete a list and its memberships',
+        params: idParams,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      await lists.delete(workspaceOf(req), req.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/lists/:id/members',
+    {
+      ...read,
+      schema: {
+        tags,
+        summary: 'Member ids (contacts or accounts) in id order, a page at a time',
+        params: idParams,
+        querystring: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            after: z.string().optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ data: z.array(z.string()), next: z.string().optional() }), ...errors },
+      },
+    },
+    async (req) => {
+      const page = await lists.members(workspaceOf(req), req.params.id, {
+        limit: req.query.limit,
+        ...(req.query.after ? { after: req.query.after } : {}),
+      });
+      return { data: page.ids, ...(page.next ? { next: page.next } : {}) };
+    },
+  );
+
+  app.post(
+    '/lists/:id/members',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary: 'Add members by id, or accounts by domain (target-account lists)',
+        params: idParams,
+        body: z
+          .object({
+            ids: z.array(z.string().min(1)).max(MAX_IDS).optional(),
+            domains: z.array(z.string().min(1)).max(MAX_IDS).optional(),
+          })
+          .strict(),
+        response: { 200: change, ...errors },
+      },
+    },
+    async (req) => {
+      const ws = workspaceOf(req);
+      const now = ctx.clock.now();
+      const byId = await lists.addMembers(ws, req.params.id, req.body.ids ?? [], now);
+      if (!req.body.domains) return byId;
+      const byDomain = await lists.addDomains(ws, req.params.id, req.body.domains, now);
+      return { changed: byId.changed + byDomain.changed, unknown: [...byId.unknown, ...byDomain.unknown] };
+    },
+  );
+
+  app.delete(
+    '/lists/:id/members',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary: 'Remove members by id',
+        params: idParams,
+        body: z.object({ ids: z.array(z.string().min(1)).min(1).max(MAX_IDS) }).strict(),
+        response: { 200: change, ...errors },
+      },
+    },
+    async (req) => lists.removeMembers(workspaceOf(req), req.params.id, req.body.ids),
+  );
+
+  app.post(
+    '/lists/:id/import',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary: 'Fill a target-account list from a CSV of account domains',
+        description:
+          'The CSV has a `domain` (or `website`, `url`) column, or a single column of domains without a header. ' +
+          'Domains are matched to the workspace accounts; the ones that match no account are returned.',
+        params: idParams,
+        body: z.object({ csv: z.string().min(1).max(900_000) }).strict(),
+        response: { 200: change, ...errors },
+      },
+    },
+    async (req) =>
+      lists.addDomains(workspaceOf(req), req.params.id, domainsFromCsv(req.body.csv), ctx.clock.now()),
+  );
+
+  const stags = ['suppressions'];
+  app.get(
+    '/suppressions',
+    {
+      ...read,
+      schema: {
+        tags: stags,
+        summary: 'The suppression list (emails and domains no email may reach), in value order',
+        querystring: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            after: z.string().optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ data: z.array(suppressionResponse) }), ...errors },
+      },
+    },
+    async (req) => ({
+      data: (
+        await suppressions.list(workspaceOf(req), {
+          limit: req.query.limit,
+          ...(req.query.after ? { after: req.query.after } : {}),
+        })
+      ).map(formatSuppression),
+    }),
+  );
+
+  app.post(
+    '/suppressions',
+    {
+      ...write,
+      schema: {
+        tags: stags,
+        summary: 'Suppress an email address or a whole domain',
+        body: z
+          .object({
+            value: z.string().min(1).max(254).describe('an email address or a domain'),
+            reason: z.enum(SUPPRESSION_REASONS).default('manual'),
+            note: z.string().max(2000).nullable().optional(),
+          })
+          .strict(),
+        response: { 201: suppressionResponse, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .status(201)
+        .send(formatSuppression(await suppressions.add(workspaceOf(req), req.body, ctx.clock.now()))),
+  );
+
+  app.delete(
+    '/suppressions/:value',
+    {
+      ...write,
+      schema: {
+        tags: stags,
+        summary: 'Lift a suppression',
+        params: z.object({ value: z.string().min(1) }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      if (!(await suppressions.remove(workspaceOf(req), req.params.value)))
+        throw BatonError.notFound('suppression', req.params.value);
+      return reply.status(204).send(null);
+    },
+  );
+};
