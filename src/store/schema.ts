@@ -130,6 +130,51 @@ export interface SuppressionsTable {
   created_at: number;
 }
 
+export interface CampaignsTable {
+  workspace_id: string;
+  /** The campaign's slug from its file (unique per workspace). */
+  id: string;
+  name: string;
+  /** campaign | always-on */
+  kind: string;
+  /** draft | scheduled | running | paused | completed | reviewed | cancelled */
+  status: string;
+  /** The parsed campaign spec (src/domain/campaign.ts), defaults filled. */
+  spec: JsonColumn;
+  revision: number;
+  /** Goal, measurement, window and audience as they were at launch. */
+  frozen_plan: JsonColumn | null;
+  /** SHA-256 of the canonical JSON of frozen_plan. */
+  frozen_hash: string | null;
+  launched_at: number | null;
+  ended_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CampaignRevisionsTable {
+  workspace_id: string;
+  campaign_id: string;
+  revision: number;
+  spec: JsonColumn;
+  /** [{ path, before, after }] against the previous revision. */
+  diff: JsonColumn;
+  author: string | null;
+  created_at: number;
+}
+
+export interface TemplatesTable {
+  workspace_id: string;
+  /** Path relative to the campaign file's folder, e.g. `templates/intro-a.mjml`. */
+  id: string;
+  /** mjml | liquid | text | html */
+  kind: string;
+  source: string;
+  /** SHA-256 of source. */
+  hash: string;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -141,4 +186,7 @@ export interface Database {
   lists: ListsTable;
   list_members: ListMembersTable;
   suppressions: SuppressionsTable;
+  campaigns: CampaignsTable;
+  campaign_revisions: CampaignRevisionsTable;
+  templates: TemplatesTable;
 }
