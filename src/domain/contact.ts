@@ -60,10 +60,28 @@ export const emailSchema = z
   .transform(normalizeEmail)
   .refine(isValidEmail, { message: 'is not a valid email address' });
 
+const zoneSpelling = new Map<string, string>();
+
+/**
+ * The zone as the IANA database spells it when only the letter case differs (`europe/berlin` →
+ * `Europe/Berlin`, `utc` → `UTC`), so equal zones compare equal in segments and reports. Links such as
+ * `US/Eastern` keep the name the caller chose. `zone` must already be valid.
+ */
+export function canonicalTimeZoneCase(zone: string): string {
+  let spelled = zoneSpelling.get(zone);
+  if (spelled === undefined) {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    spelled = resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+    zoneSpelling.set(zone, spelled);
+  }
+  return spelled;
+}
+
 export const timeZoneSchema = z
   .string()
   .trim()
-  .refine(isValidTimeZone, { message: 'is not an IANA time zone name (for example Europe/Berlin)' });
+  .refine(isValidTimeZone, { message: 'is not an IANA time zone name (for example Europe/Berlin)' })
+  .transform(canonicalTimeZoneCase);
 
 export const attributesSchema = z.record(z.string(), z.unknown());
 
