@@ -57,7 +57,7 @@ export function planHeader<F extends string>(
     else extras.push([i, name]);
   });
   if (requireOneOf.every((f) => index[f] < 0)) {
-    issues.push({ path: 'header', message: `needs a ${requireOneOf.join(' or a ')} column` });
+    issues.push({ path: 'header', message: `needs ${requireOneOf.map(article).join(' or ')} column` });
   }
   if (issues.length > 0) {
     throw BatonError.invalid(
@@ -66,6 +66,10 @@ export function planHeader<F extends string>(
     );
   }
   return { names, index, extras };
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
 }
 
 /** The message the API's zod schema gives for a value (the same words in the API and the import). */
