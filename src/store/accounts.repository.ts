@@ -3,7 +3,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { mergeAttributes, normalizeDomain, type Account, type AccountInput } from '../domain/contact.js';
 import { BatonError } from '../domain/errors.js';
-import { decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
+import { checkLimit, decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
 import { containsText } from './text-search.js';
@@ -158,7 +158,7 @@ export class AccountsRepository {
     }
     const rows = await q
       .orderBy('id')
-      .limit(page.limit + 1)
+      .limit(checkLimit(page.limit) + 1)
       .execute();
     return toPage(rows.map(toAccount), page.limit);
   }

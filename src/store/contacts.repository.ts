@@ -10,7 +10,7 @@ import {
   type SUBSCRIPTION_STATUSES,
 } from '../domain/contact.js';
 import { BatonError } from '../domain/errors.js';
-import { decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
+import { checkLimit, decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
 import { containsText } from './text-search.js';
@@ -201,7 +201,7 @@ export class ContactsRepository {
     }
     const rows = await q
       .orderBy('id')
-      .limit(page.limit + 1)
+      .limit(checkLimit(page.limit) + 1)
       .execute();
     return toPage(rows.map(toContact), page.limit);
   }

@@ -32,6 +32,17 @@ export function decodeCursor(cursor: string): string {
   return raw.slice(VERSION.length);
 }
 
+/** The largest page a list call returns. */
+export const MAX_PAGE = 1000;
+
+/** Refuses a page size the caller cannot mean (the API already bounds it; other callers may not). */
+export function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw BatonError.invalid([{ path: 'limit', message: `must be a whole number from 1 to ${MAX_PAGE}` }]);
+  }
+  return limit;
+}
+
 /** Cuts a `limit + 1` fetch into a page and its cursor. */
 export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const data = rows.slice(0, limit);
