@@ -39,7 +39,7 @@ describe.each(dialects)('audiences API on %s', (dialect) => {
     };
   });
 
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     app.inject({
       method,
       url: `/api/v1${url}`,
