@@ -301,6 +301,24 @@ describe.each(dialects)('API errors on %s', (dialect) => {
       expect(errorOf(patch, 409).message).toMatch(/^email/);
     });
 
+    it('answers racing creates of one email with one 201 and 409s, and racing upserts with one 201', async () => {
+      const { auth } = await tenant();
+      const send = (url: string, email: string) =>
+        app.inject({ method: 'POST', url, headers: { authorization: auth }, payload: { email } });
+      const creates = await Promise.all(
+        Array.from({ length: 8 }, () => send('/api/v1/contacts', 'race@x.io')),
+      );
+      expect(creates.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      for (const r of creates.filter((x) => x.statusCode === 409))
+        expect(errorOf(r, 409).message).toMatch(/^email/);
+
+      const upserts = await Promise.all(
+        Array.from({ length: 8 }, () => send('/api/v1/contacts/upsert', 'upsert-race@x.io')),
+      );
+      expect(upserts.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+      expect(new Set(upserts.map((r) => r.json<{ id: string }>().id)).size).toBe(1);
+    });
+
     it('refuses a second account with the same domain and names the field', async () => {
       const { auth } = await tenant();
       const ok = await app.inject({
