@@ -1,5 +1,6 @@
 // Every CLI command module; each exports `register(program)`.
 import type { Command } from 'commander';
+import * as segment from './segment.command.js';
 import * as abtest from './abtest.command.js';
 import * as attributeCmd from './attribute.command.js';
 import * as importCmd from './import.command.js';
@@ -14,4 +15,5 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   abtest,
   importCmd,
   attributeCmd,
+  segment,
 ];
