@@ -143,3 +143,52 @@ describe('decideWinner', () => {
     expect(() => decideWinner(arms as ArmData[], config, T0)).toThrow(path);
   });
 });
+
+describe('decideWinner under continuous peeking (A/A simulation)', () => {
+  // mulberry32: a small seeded PRNG so the simulation is reproducible.
+  function rng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('keeps false winners at or below alpha when looking after every 200 contacts, unlike a z test', () => {
+    const random = rng(20270112);
+    const runs = 300;
+    let sequentialFalseWinners = 0;
+    let fixedHorizonFalseWinners = 0;
+    for (let run = 0; run < runs; run++) {
+      const a = { id: 'a', conversions: 0, n: 0 };
+      const b = { id: 'b', conversions: 0, n: 0 };
+      let sequentialCalled = false;
+      let fixedCalled = false;
+      for (let look = 0; look < 50; look++) {
+        for (let i = 0; i < 100; i++) {
+          a.n++;
+          b.n++;
+          if (random() < 0.1) a.conversions++;
+          if (random() < 0.1) b.conversions++;
+        }
+        if (
+          !sequentialCalled &&
+          decideWinner([a, b], { controlId: 'a', fallbackId: 'a' }, 0).verdict === 'winner'
+        )
+          sequentialCalled = true;
+        const pooled = (a.conversions + b.conversions) / (a.n + b.n);
+        const se = Math.sqrt(pooled * (1 - pooled) * (2 / a.n));
+        if (se > 0 && Math.abs((b.conversions - a.conversions) / a.n / se) > 1.959964) fixedCalled = true;
+      }
+      if (sequentialCalled) sequentialFalseWinners++;
+      if (fixedCalled) fixedHorizonFalseWinners++;
+    }
+    // Both arms are identical, so every winner is false. The confidence sequence holds alpha = 0.05
+    // over all 50 looks; the naive z test read at every look is known to exceed it several times over.
+    expect(sequentialFalseWinners / runs).toBeLessThanOrEqual(0.05);
+    expect(fixedHorizonFalseWinners / runs).toBeGreaterThan(0.15);
+  });
+});
