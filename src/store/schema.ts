@@ -87,6 +87,58 @@ export interface EventsTable {
   channel: string | null;
 }
 
+export interface EnrollmentsTable {
+  id: string;
+  workspace_id: string;
+  campaign_id: string;
+  contact_id: string;
+  account_id: string | null;
+  cycle: number;
+  /** treatment | holdout */
+  arm: string;
+  /** step id → variant id, assigned at enrollment. */
+  variants: JsonColumn;
+  /** active | completed | exited */
+  state: string;
+  exit_reason: string | null;
+  enrolled_at: number;
+  exited_at: number | null;
+}
+
+export interface TouchesTable {
+  id: string;
+  workspace_id: string;
+  enrollment_id: string;
+  campaign_id: string;
+  contact_id: string;
+  step_id: string;
+  step_index: number;
+  channel: string;
+  variant_id: string | null;
+  priority: number;
+  /** planned | claimed | sent | failed | skipped | cancelled */
+  status: string;
+  due_at: number;
+  lease_until: number | null;
+  claimed_by: string | null;
+  attempts: number;
+  deferrals: number;
+  planned_at: number;
+  sent_at: number | null;
+  reason: string | null;
+  message_id: string | null;
+  details: JsonColumn;
+}
+
+export interface ChannelLogTable {
+  touch_id: string;
+  workspace_id: string;
+  channel: string;
+  contact_id: string;
+  payload: JsonColumn;
+  created_at: number;
+}
+
 export interface SegmentsTable {
   id: string;
   workspace_id: string;
@@ -182,6 +234,9 @@ export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
   events: EventsTable;
+  enrollments: EnrollmentsTable;
+  touches: TouchesTable;
+  channel_log: ChannelLogTable;
   segments: SegmentsTable;
   lists: ListsTable;
   list_members: ListMembersTable;

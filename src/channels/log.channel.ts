@@ -1,0 +1,44 @@
+// The `log` channel: records each touch in the channel_log table instead of contacting anyone. The engine's
+// tests and benchmarks use it, and it stands in for any channel a workspace has not connected yet.
+import type { Store } from '../store/db.js';
+import { toJson } from '../store/json.js';
+import type { Channel, OutboundMessage, SendResult } from './channel.js';
+
+export class LogChannel implements Channel {
+  constructor(
+    private readonly store: Store,
+    readonly name: string = 'log',
+  ) {}
+
+  async send(batch: OutboundMessage[]): Promise<SendResult[]> {
+    if (batch.length === 0) return [];
+    const rows = batch.map((m) => ({
+      touch_id: m.touchId,
+      workspace_id: m.workspaceId,
+      channel: m.channel,
+      contact_id: m.contact.id,
+      payload: toJson({ campaign: m.campaignId, step: m.stepId, variant: m.variantId, content: m.content }),
+      created_at: m.now,
+    }));
+    if (this.store.sqlite) {
+      // One transaction of prepared inserts: the log channel must not be what the dispatcher benchmark measures.
+      const insert = this.store.sqlite.prepare(
+        `INSERT INTO channel_log (touch_id, workspace_id, channel, contact_id, payload, created_at)
+         VALUES (@touch_id, @workspace_id, @channel, @contact_id, @payload, @created_at)
+         ON CONFLICT (touch_id) DO NOTHING`,
+      );
+      this.store.sqlite.transaction(() => {
+        for (const r of rows) insert.run(r);
+      })();
+    } else {
+      for (let i = 0; i < rows.length; i += 500) {
+        await this.store.db
+          .insertInto('channel_log')
+          .values(rows.slice(i, i + 500))
+          .onConflict((oc) => oc.column('touch_id').doNothing())
+          .execute();
+      }
+    }
+    return batch.map(() => ({ status: 'sent' }));
+  }
+}

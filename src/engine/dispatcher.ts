@@ -1,0 +1,678 @@
+// The dispatcher: claims due touches in batches, re-checks everything at claim time (the authoritative
+// check: enrollment still active, campaign running, contact reachable, step condition, frequency caps in
+// priority order), hands the approved ones to their channel, records the outcome and plans the next step.
+//
+// Concurrency: the claim transaction locks the due touches (PostgreSQL: FOR UPDATE SKIP LOCKED) and then
+// the rows of their contacts in id order, so two workers never decide caps for one person at once. An
+// approved touch is `claimed` with `sent_at` set to the claim time: it already counts toward the caps of
+// every other worker. A worker that dies leaves claimed touches whose lease expires; they return to
+// `planned` and go again (at least once; exactly once outside the crash window of one batch).
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { Channel, ChannelRegistry, OutboundMessage, SendResult } from '../channels/channel.js';
+import { unitHash } from '../domain/assignment.js';
+import {
+  CapState,
+  DAY,
+  evaluateCondition,
+  placeWithState,
+  resolveZone,
+  type TouchOutcome,
+} from '../planning/index.js';
+import type { Store } from '../store/db.js';
+import { newId } from '../store/ids.js';
+import { fromJson, toJson } from '../store/json.js';
+import type { Database } from '../store/schema.js';
+import { stepContent, type CampaignRuntime } from './campaign-runtime.js';
+import { planStep } from './enroller.js';
+import { exitEnrollments } from './exits.js';
+import { campaignKey, RuntimeCache, type CampaignState } from './runtime-cache.js';
+
+export interface DispatcherOptions {
+  workerId: string;
+  batchSize?: number;
+  leaseMs?: number;
+  maxAttempts?: number;
+  /** Base of the exponential retry backoff. */
+  retryBaseMs?: number;
+}
+
+export interface BatchStats {
+  claimed: number;
+  sent: number;
+  deferred: number;
+  skipped: number;
+  cancelled: number;
+  failed: number;
+  retried: number;
+  reclaimed: number;
+}
+
+type TouchRow = Database['touches'];
+type ContactRow = Pick<
+  Database['contacts'],
+  | 'id'
+  | 'email'
+  | 'phone'
+  | 'first_name'
+  | 'last_name'
+  | 'time_zone'
+  | 'account_id'
+  | 'subscription_status'
+  | 'sms_consent'
+> & { attributes: unknown };
+
+type Decision =
+  | { kind: 'approve' }
+  | { kind: 'defer'; dueAt: number; reason: string }
+  | { kind: 'skip'; reason: string; next: boolean }
+  | { kind: 'cancel'; reason: string }
+  | { kind: 'hold' };
+
+const OUTCOME_TYPES: TouchOutcome[] = ['delivered', 'opened', 'clicked', 'replied'];
+const emptyStats = (): BatchStats => ({
+  claimed: 0,
+  sent: 0,
+  deferred: 0,
+  skipped: 0,
+  cancelled: 0,
+  failed: 0,
+  retried: 0,
+  reclaimed: 0,
+});
+
+export class Dispatcher {
+  private readonly cache: RuntimeCache;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly channels: ChannelRegistry,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.cache = new RuntimeCache(store);
+    this.batchSize = options.batchSize ?? 500;
+    this.leaseMs = options.leaseMs ?? 5 * 60_000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryBaseMs = options.retryBaseMs ?? 60_000;
+  }
+
+  /** One batch at `now`: claim, decide, send, record. Returns what happened (claimed 0 = nothing due). */
+  async runOnce(now: number): Promise<BatchStats> {
+    const stats = emptyStats();
+    stats.reclaimed = await this.reclaimExpired(now);
+    const approved = await this.claimAndDecide(now, stats);
+    if (approved.length === 0) return stats;
+    const results = await this.send(approved, now);
+    await this.record(approved, results, now, stats);
+    return stats;
+  }
+
+  /** Runs batches until nothing is due at `now`. */
+  async drain(now: number, maxBatches = Infinity): Promise<BatchStats> {
+    const total = emptyStats();
+    for (let i = 0; i < maxBatches; i++) {
+      const s = await this.runOnce(now);
+      for (const k of Object.keys(total) as Array<keyof BatchStats>) total[k] += s[k];
+      if (s.claimed === 0) break;
+    }
+    return total;
+  }
+
+  private async reclaimExpired(now: number): Promise<number> {
+    const r = await this.store.db
+      .updateTable('touches')
+      .set({ status: 'planned', lease_until: null, claimed_by: null, sent_at: null })
+      .where('status', '=', 'claimed')
+      .where('lease_until', '<', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  private async claimAndDecide(now: number, stats: BatchStats): Promise<Approved[]> {
+    return this.store.db.transaction().execute(async (trx) => {
+      let q = trx
+        .selectFrom('touches')
+        .selectAll()
+        .where('status', '=', 'planned')
+        .where('due_at', '<=', now)
+        .orderBy('due_at')
+        .orderBy('priority', 'desc')
+        .limit(this.batchSize);
+      if (this.store.dialect === 'postgres') q = q.forUpdate().skipLocked();
+      const touches = (await q.execute()) as TouchRow[];
+      stats.claimed = touches.length;
+      if (touches.length === 0) return [];
+
+      const contactIds = [...new Set(touches.map((t) => t.contact_id))].sort();
+      const contacts = await this.lockContacts(trx, contactIds);
+      const enrollments = await this.loadEnrollments(trx, touches);
+      const campaigns = await this.cache.load(
+        new Set(touches.map((t) => campaignKey(t.workspace_id, t.campaign_id))),
+        trx,
+      );
+      const history = await this.loadHistory(trx, contactIds, now);
+      const outcomes = await this.loadOutcomes(trx, touches, campaigns);
+
+      // Higher priority first for each person, then the earlier due touch: arbitration between campaigns.
+      touches.sort(
+        (a, b) =>
+          a.contact_id.localeCompare(b.contact_id) ||
+          b.priority - a.priority ||
+          Number(a.due_at) - Number(b.due_at) ||
+          a.campaign_id.localeCompare(b.campaign_id),
+      );
+
+      const caps = new Map<string, CapState>();
+      const decisions: Array<{ touch: TouchRow; decision: Decision; campaign?: CampaignState }> = [];
+      for (const touch of touches) {
+        const campaign = campaigns.get(campaignKey(touch.workspace_id, touch.campaign_id));
+        const contact = contacts.get(touch.contact_id);
+        const enrollment = enrollments.get(touch.enrollment_id);
+        const decision = this.decide(touch, now, campaign, contact, enrollment, outcomes, history, caps);
+        decisions.push({ touch, decision, campaign });
+      }
+      return this.applyDecisions(trx, decisions, contacts, enrollments, now, stats);
+    });
+  }
+
+  private async lockContacts(trx: Transaction<Database>, ids: string[]): Promise<Map<string, ContactRow>> {
+    const out = new Map<string, ContactRow>();
+    for (let i = 0; i < ids.length; i += 500) {
+      let q = trx
+        .selectFrom('contacts')
+        .select([
+          'id',
+          'email',
+          'phone',
+          'first_name',
+          'last_name',
+          'time_zone',
+          'account_id',
+          'subscription_status',
+          'sms_consent',
+          'attributes',
+        ])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .orderBy('id');
+      if (this.store.dialect === 'postgres') q = q.forUpdate();
+      for (const row of await q.execute()) out.set(row.id, row as ContactRow);
+    }
+    return out;
+  }
+
+  private async loadEnrollments(
+    trx: Transaction<Database>,
+    touches: TouchRow[],
+  ): Promise<
+    Map<string, { id: string; state: string; variants: Record<string, string>; account_id: string | null }>
+  > {
+    const ids = [...new Set(touches.map((t) => t.enrollment_id))];
+    const rows = await trx
+      .selectFrom('enrollments')
+      .select(['id', 'state', 'variants', 'account_id'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(
+      rows.map((r) => [r.id, { ...r, variants: fromJson<Record<string, string>>(r.variants, {}) }]),
+    );
+  }
+
+  /** Touches of these contacts in the last 7 days that count toward caps: sent, or claimed (about to go). */
+  private async loadHistory(
+    trx: Transaction<Database>,
+    contactIds: string[],
+    now: number,
+  ): Promise<Map<string, Array<{ at: number; channel: string; campaignId: string }>>> {
+    const out = new Map<string, Array<{ at: number; channel: string; campaignId: string }>>();
+    for (let i = 0; i < contactIds.length; i += 500) {
+      const rows = await trx
+        .selectFrom('touches')
+        .select(['contact_id', 'sent_at', 'channel', 'campaign_id'])
+        .where('contact_id', 'in', contactIds.slice(i, i + 500))
+        .where('status', 'in', ['sent', 'claimed'])
+        .where('sent_at', '>', now - 8 * DAY)
+        .execute();
+      for (const r of rows) {
+        let list = out.get(r.contact_id);
+        if (!list) out.set(r.contact_id, (list = []));
+        list.push({ at: Number(r.sent_at), channel: r.channel, campaignId: r.campaign_id });
+      }
+    }
+    return out;
+  }
+
+  /** Observed outcomes per enrollment and step, only for touches whose step has a condition. */
+  private async loadOutcomes(
+    trx: Transaction<Database>,
+    touches: TouchRow[],
+    campaigns: Map<string, CampaignState>,
+  ): Promise<Map<string, Map<string, Set<TouchOutcome>>>> {
+    const out = new Map<string, Map<string, Set<TouchOutcome>>>();
+    const conditional = touches.filter(
+      (t) =>
+        campaigns.get(campaignKey(t.workspace_id, t.campaign_id))?.runtime.steps[t.step_index]?.step.when,
+    );
+    if (conditional.length === 0) return out;
+    const enrollmentIds = [...new Set(conditional.map((t) => t.enrollment_id))];
+    const rows = await trx
+      .selectFrom('events')
+      .innerJoin('touches', 'touches.id', 'events.touch_id')
+      .select(['touches.enrollment_id as enrollment_id', 'events.step_id as step_id', 'events.type as type'])
+      .where('touches.enrollment_id', 'in', enrollmentIds)
+      .where('events.type', 'in', OUTCOME_TYPES)
+      .execute();
+    for (const r of rows) {
+      if (!r.step_id) continue;
+      let byStep = out.get(r.enrollment_id);
+      if (!byStep) out.set(r.enrollment_id, (byStep = new Map()));
+      let set = byStep.get(r.step_id);
+      if (!set) byStep.set(r.step_id, (set = new Set()));
+      set.add(r.type as TouchOutcome);
+    }
+    return out;
+  }
+
+  private decide(
+    touch: TouchRow,
+    now: number,
+    campaign: CampaignState | undefined,
+    contact: ContactRow | undefined,
+    enrollment: { state: string } | undefined,
+    outcomes: Map<string, Map<string, Set<TouchOutcome>>>,
+    history: Map<string, Array<{ at: number; channel: string; campaignId: string }>>,
+    caps: Map<string, CapState>,
+  ): Decision {
+    if (!campaign || !contact || !enrollment) return { kind: 'cancel', reason: 'missing' };
+    if (enrollment.state !== 'active') return { kind: 'cancel', reason: `enrollment_${enrollment.state}` };
+    if (campaign.status === 'paused') return { kind: 'hold' };
+    if (campaign.status !== 'running') return { kind: 'cancel', reason: 'campaign_ended' };
+    const rt = campaign.runtime;
+    const step = rt.steps[touch.step_index];
+    if (!step || step.step.id !== touch.step_id) return { kind: 'cancel', reason: 'step_removed' };
+
+    const unreachable = reachability(touch.channel, contact);
+    if (unreachable) return { kind: 'skip', reason: unreachable, next: unreachable !== 'unsubscribed' };
+
+    if (
+      step.step.when &&
+      !evaluateCondition(step.step.when, outcomes.get(touch.enrollment_id) ?? new Map())
+    ) {
+      return { kind: 'skip', reason: 'condition_not_met', next: true };
+    }
+    if (rt.exemptChannels.has(touch.channel)) return { kind: 'approve' };
+
+    const zone = resolveZone(contact.time_zone, rt.zone);
+    let state = caps.get(contact.id);
+    if (!state) {
+      state = new CapState(history.get(contact.id) ?? [], rt.caps, zone);
+      caps.set(contact.id, state);
+    }
+    const placed = placeWithState(
+      {
+        from: now,
+        channel: touch.channel,
+        zone,
+        sendWindow: step.sendWindow,
+        holidays: rt.holidays,
+        campaignWindow: rt.window,
+      },
+      state,
+    );
+    if ('skip' in placed) return { kind: 'skip', reason: placed.skip, next: false };
+    if (placed.at > now) {
+      return { kind: 'defer', dueAt: placed.at, reason: placed.at > placed.wantedAt ? 'cap' : 'send_window' };
+    }
+    state.add({ at: now, channel: touch.channel });
+    return { kind: 'approve' };
+  }
+
+  private async applyDecisions(
+    trx: Transaction<Database>,
+    decisions: Array<{ touch: TouchRow; decision: Decision; campaign?: CampaignState }>,
+    contacts: Map<string, ContactRow>,
+    enrollments: Map<string, { variants: Record<string, string> }>,
+    now: number,
+    stats: BatchStats,
+  ): Promise<Approved[]> {
+    const approved: Approved[] = [];
+    const cancel = new Map<string, string[]>();
+    const skip = new Map<string, string[]>();
+    const hold: string[] = [];
+    const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
+    const unsubscribedExits: Array<{ ws: string; enrollment: string }> = [];
+    for (const { touch, decision, campaign } of decisions) {
+      switch (decision.kind) {
+        case 'approve': {
+          const contact = contacts.get(touch.contact_id)!;
+          approved.push({
+            touch,
+            rt: campaign!.runtime,
+            contact,
+            variants: enrollments.get(touch.enrollment_id)?.variants,
+          });
+          break;
+        }
+        case 'defer':
+          stats.deferred++;
+          await trx
+            .updateTable('touches')
+            .set({
+              due_at: decision.dueAt,
+              deferrals: sql`deferrals + 1`,
+              reason: `deferred:${decision.reason}`,
+            })
+            .where('id', '=', touch.id)
+            .execute();
+          break;
+        case 'skip':
+          stats.skipped++;
+          push(skip, decision.reason, touch.id);
+          if (decision.next && campaign) next.push({ touch, rt: campaign.runtime, from: now });
+          if (decision.reason === 'unsubscribed')
+            unsubscribedExits.push({ ws: touch.workspace_id, enrollment: touch.enrollment_id });
+          break;
+        case 'cancel':
+          stats.cancelled++;
+          push(cancel, decision.reason, touch.id);
+          break;
+        case 'hold':
+          hold.push(touch.id);
+          break;
+      }
+    }
+    if (approved.length > 0) {
+      await trx
+        .updateTable('touches')
+        .set({
+          status: 'claimed',
+          claimed_by: this.options.workerId,
+          lease_until: now + this.leaseMs,
+          sent_at: now,
+          attempts: sql`attempts + 1`,
+        })
+        .where(
+          'id',
+          'in',
+          approved.map((a) => a.touch.id),
+        )
+        .execute();
+    }
+    for (const [reason, ids] of skip) await setStatus(trx, ids, 'skipped', reason);
+    for (const [reason, ids] of cancel) await setStatus(trx, ids, 'cancelled', reason);
+    if (hold.length > 0) await setStatus(trx, hold, 'held', 'campaign_paused');
+    for (const u of unsubscribedExits) await exitEnrollments(trx, u.ws, [u.enrollment], 'unsubscribed', now);
+    await this.planNext(trx, next, contacts, enrollments, now);
+    return approved;
+  }
+
+  /** Plans the step after each given touch (or completes the enrollment when the sequence is over). */
+  private async planNext(
+    db: Kysely<Database>,
+    items: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }>,
+    contacts: Map<string, ContactRow>,
+    enrollments: Map<string, { variants: Record<string, string> }>,
+    now: number,
+  ): Promise<void> {
+    const rows: Insertable<Database['touches']>[] = [];
+    const completed: string[] = [];
+    for (const { touch, rt, from } of items) {
+      const index = touch.step_index + 1;
+      const plan = planStep(rt, index, from, contacts.get(touch.contact_id)?.time_zone ?? null);
+      if ('done' in plan) {
+        completed.push(touch.enrollment_id);
+        continue;
+      }
+      const step = rt.steps[index]!;
+      const skipped = 'skip' in plan;
+      rows.push({
+        id: newId('tch', now),
+        workspace_id: touch.workspace_id,
+        enrollment_id: touch.enrollment_id,
+        campaign_id: touch.campaign_id,
+        contact_id: touch.contact_id,
+        step_id: step.step.id,
+        step_index: index,
+        channel: step.step.channel,
+        variant_id: enrollments.get(touch.enrollment_id)?.variants[step.step.id] ?? null,
+        priority: rt.priority,
+        status: skipped ? 'skipped' : 'planned',
+        due_at: skipped ? now : plan.dueAt,
+        lease_until: null,
+        claimed_by: null,
+        attempts: 0,
+        deferrals: 0,
+        planned_at: now,
+        sent_at: null,
+        reason: skipped ? 'window_closed' : null,
+        message_id: null,
+        details: '{}',
+      });
+      // A sequence whose next step can no longer fit in the window is over for this person.
+      if (skipped) completed.push(touch.enrollment_id);
+    }
+    for (let i = 0; i < rows.length; i += 200) {
+      await db
+        .insertInto('touches')
+        .values(rows.slice(i, i + 200))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    for (let i = 0; i < completed.length; i += 500) {
+      await db
+        .updateTable('enrollments')
+        .set({ state: 'completed', exit_reason: 'sequence_done', exited_at: now })
+        .where('id', 'in', completed.slice(i, i + 500))
+        .where('state', '=', 'active')
+        .execute();
+    }
+  }
+
+  private async send(approved: Approved[], now: number): Promise<SendResult[]> {
+    const results: SendResult[] = new Array(approved.length);
+    const byChannel = new Map<string, number[]>();
+    approved.forEach((a, i) => push(byChannel, a.touch.channel, i));
+    for (const [name, indexes] of byChannel) {
+      const channel: Channel | undefined = this.channels.get(name);
+      if (!channel) {
+        for (const i of indexes)
+          results[i] = { status: 'failed', error: `no channel "${name}" is connected` };
+        continue;
+      }
+      const batch: OutboundMessage[] = indexes.map((i) => toMessage(approved[i]!, now));
+      let out: SendResult[];
+      try {
+        out = await channel.send(batch);
+      } catch (e) {
+        out = batch.map(() => ({ status: 'retry', error: e instanceof Error ? e.message : String(e) }));
+      }
+      indexes.forEach(
+        (i, k) => (results[i] = out[k] ?? { status: 'retry', error: 'channel returned no result' }),
+      );
+    }
+    return results;
+  }
+
+  private async record(
+    approved: Approved[],
+    results: SendResult[],
+    now: number,
+    stats: BatchStats,
+  ): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const sentIds: string[] = [];
+      const events: Insertable<Database['events']>[] = [];
+      const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
+      const bounces: Array<{ ws: string; contact: string; enrollment: string }> = [];
+      for (let i = 0; i < approved.length; i++) {
+        const a = approved[i]!;
+        const r = results[i]!;
+        const t = a.touch;
+        if (r.status === 'sent') {
+          stats.sent++;
+          sentIds.push(t.id);
+          events.push(touchEvent(t, 'sent', now, r.details ?? {}));
+          if (r.providerMessageId) {
+            await trx
+              .updateTable('touches')
+              .set({ message_id: r.providerMessageId })
+              .where('id', '=', t.id)
+              .execute();
+          }
+          next.push({ touch: t, rt: a.rt, from: now });
+        } else if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
+          stats.retried++;
+          // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
+          // touches spread out instead of hitting a struggling provider at once.
+          const backoff =
+            (r.retryAfterMs ?? this.retryBaseMs * 2 ** t.attempts) *
+            (0.8 + 0.4 * unitHash(t.id, String(t.attempts)));
+          await trx
+            .updateTable('touches')
+            .set({
+              status: 'planned',
+              due_at: Math.round(now + backoff),
+              lease_until: null,
+              claimed_by: null,
+              sent_at: null,
+              reason: `retry:${r.error.slice(0, 200)}`,
+            })
+            .where('id', '=', t.id)
+            .execute();
+        } else {
+          stats.failed++;
+          const error =
+            r.status === 'retry' ? `gave up after ${t.attempts + 1} attempts: ${r.error}` : r.error;
+          const bounce = r.status === 'failed' ? r.bounce : undefined;
+          await trx
+            .updateTable('touches')
+            .set({ status: 'failed', lease_until: null, sent_at: null, reason: error.slice(0, 500) })
+            .where('id', '=', t.id)
+            .execute();
+          events.push(
+            touchEvent(t, bounce ? 'bounced' : 'failed', now, { error, ...(bounce ? { bounce } : {}) }),
+          );
+          if (bounce === 'hard')
+            bounces.push({ ws: t.workspace_id, contact: t.contact_id, enrollment: t.enrollment_id });
+          else next.push({ touch: t, rt: a.rt, from: now });
+        }
+      }
+      for (let i = 0; i < sentIds.length; i += 500) {
+        await trx
+          .updateTable('touches')
+          .set({ status: 'sent', lease_until: null, sent_at: now, reason: null })
+          .where('id', 'in', sentIds.slice(i, i + 500))
+          .execute();
+      }
+      for (let i = 0; i < events.length; i += 200) {
+        await trx
+          .insertInto('events')
+          .values(events.slice(i, i + 200))
+          .execute();
+      }
+      for (const b of bounces) {
+        await trx
+          .updateTable('contacts')
+          .set({ subscription_status: 'bounced', updated_at: now })
+          .where('workspace_id', '=', b.ws)
+          .where('id', '=', b.contact)
+          .execute();
+        await exitEnrollments(trx, b.ws, [b.enrollment], 'bounced', now);
+      }
+      const contacts = new Map(approved.map((a) => [a.contact.id, a.contact]));
+      const variants = new Map(approved.map((a) => [a.touch.enrollment_id, { variants: a.variants ?? {} }]));
+      await this.planNext(trx, next, contacts, variants, now);
+    });
+  }
+}
+
+interface Approved {
+  touch: TouchRow;
+  rt: CampaignRuntime;
+  contact: ContactRow;
+  variants: Record<string, string> | undefined;
+}
+
+/** Why a contact cannot be reached on a channel right now, or null. */
+function reachability(channel: string, c: ContactRow): string | null {
+  if (c.subscription_status === 'unsubscribed' || c.subscription_status === 'complained')
+    return 'unsubscribed';
+  if (channel === 'email') {
+    if (!c.email) return 'no_email';
+    if (c.subscription_status === 'bounced') return 'bounced';
+  }
+  if (channel === 'sms') {
+    if (!c.phone) return 'no_phone';
+    if (!c.sms_consent) return 'no_sms_consent';
+  }
+  return null;
+}
+
+function toMessage(a: Approved, now: number): OutboundMessage {
+  const t = a.touch;
+  const step = a.rt.steps[t.step_index]!.step;
+  return {
+    workspaceId: t.workspace_id,
+    touchId: t.id,
+    idempotencyKey: t.id,
+    campaignId: t.campaign_id,
+    stepId: t.step_id,
+    variantId: t.variant_id,
+    channel: t.channel,
+    contact: {
+      id: a.contact.id,
+      email: a.contact.email,
+      phone: a.contact.phone,
+      first_name: a.contact.first_name,
+      last_name: a.contact.last_name,
+      time_zone: a.contact.time_zone,
+      account_id: a.contact.account_id,
+      attributes: fromJson(a.contact.attributes, {}),
+    },
+    content: stepContent(step, t.variant_id),
+    now,
+  };
+}
+
+function touchEvent(
+  t: TouchRow,
+  type: string,
+  now: number,
+  properties: Record<string, unknown>,
+): Insertable<Database['events']> {
+  return {
+    id: newId('evt', now),
+    workspace_id: t.workspace_id,
+    message_id: `touch:${t.id}:${type}`,
+    type,
+    contact_id: t.contact_id,
+    account_id: null,
+    anonymous_id: null,
+    occurred_at: now,
+    received_at: now,
+    properties: toJson(properties),
+    campaign_id: t.campaign_id,
+    touch_id: t.id,
+    step_id: t.step_id,
+    variant_id: t.variant_id,
+    channel: t.channel,
+  };
+}
+
+async function setStatus(db: Kysely<Database>, ids: string[], status: string, reason: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db
+      .updateTable('touches')
+      .set({ status, reason, lease_until: null })
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

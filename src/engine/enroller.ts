@@ -1,0 +1,163 @@
+// Enrollment: each audience contact gets one enrollment per campaign (deterministic arm and variants),
+// and each treatment enrollment gets its first touch planned. Holdout enrollments get no touches.
+import type { Insertable, Kysely } from 'kysely';
+import { assignArm, assignVariant } from '../domain/assignment.js';
+import { planDueAt } from '../planning/index.js';
+import type { Store } from '../store/db.js';
+import { newId } from '../store/ids.js';
+import { toJson } from '../store/json.js';
+import type { Database } from '../store/schema.js';
+import type { CampaignRuntime } from './campaign-runtime.js';
+
+export interface EnrollContact {
+  id: string;
+  account_id: string | null;
+  time_zone: string | null;
+}
+
+export interface EnrollResult {
+  enrolled: number;
+  holdout: number;
+  alreadyEnrolled: number;
+  touchesPlanned: number;
+  skippedWindowClosed: number;
+}
+
+const CHUNK = 400;
+
+/** Plans the touch of step `index` after `previousAt`, or says why there is none. */
+export function planStep(
+  rt: CampaignRuntime,
+  index: number,
+  previousAt: number,
+  contactZone: string | null,
+): { dueAt: number } | { skip: 'window_closed' } | { done: true } {
+  const s = rt.steps[index];
+  if (!s) return { done: true };
+  const from = rt.window ? Math.max(previousAt, rt.window.start) : previousAt;
+  return planDueAt({
+    previousAt: from,
+    delay: s.delay,
+    contactZone,
+    campaignZone: rt.zone,
+    sendWindow: s.sendWindow,
+    holidays: rt.holidays,
+    campaignWindow: rt.window,
+  });
+}
+
+export async function enrollContacts(
+  store: Store | { db: Kysely<Database> },
+  rt: CampaignRuntime,
+  contacts: readonly EnrollContact[],
+  now: number,
+  cycle = 0,
+): Promise<EnrollResult> {
+  const result: EnrollResult = {
+    enrolled: 0,
+    holdout: 0,
+    alreadyEnrolled: 0,
+    touchesPlanned: 0,
+    skippedWindowClosed: 0,
+  };
+  const db = store.db;
+  const abSteps = rt.steps.filter((s) => s.step.variants && s.step.variants.length > 0);
+  for (let i = 0; i < contacts.length; i += CHUNK) {
+    const chunk = contacts.slice(i, i + CHUNK);
+    const existing = new Set(
+      (
+        await db
+          .selectFrom('enrollments')
+          .select('contact_id')
+          .where('workspace_id', '=', rt.workspaceId)
+          .where('campaign_id', '=', rt.id)
+          .where(
+            'contact_id',
+            'in',
+            chunk.map((c) => c.id),
+          )
+          .where((eb) => eb.or([eb('state', '=', 'active'), eb('cycle', '=', cycle)]))
+          .execute()
+      ).map((r) => r.contact_id),
+    );
+    const enrollments: Insertable<Database['enrollments']>[] = [];
+    const touches: Insertable<Database['touches']>[] = [];
+    for (const c of chunk) {
+      if (existing.has(c.id)) {
+        result.alreadyEnrolled++;
+        continue;
+      }
+      const arm = assignArm(rt.id, c.id, rt.holdoutPercent);
+      const variants: Record<string, string> = {};
+      for (const s of abSteps) {
+        const v = assignVariant(rt.id, s.step.id, c.id, s.step.variants!);
+        if (v) variants[s.step.id] = v;
+      }
+      const enrollmentId = newId('enr', now);
+      enrollments.push({
+        id: enrollmentId,
+        workspace_id: rt.workspaceId,
+        campaign_id: rt.id,
+        contact_id: c.id,
+        account_id: c.account_id,
+        cycle,
+        arm,
+        variants: toJson(variants),
+        state: 'active',
+        exit_reason: null,
+        enrolled_at: now,
+        exited_at: null,
+      });
+      result.enrolled++;
+      if (arm === 'holdout') {
+        result.holdout++;
+        continue;
+      }
+      const first = rt.steps[0];
+      if (!first) continue;
+      const plan = planStep(rt, 0, now, c.time_zone);
+      if ('done' in plan) continue;
+      const skipped = 'skip' in plan;
+      if (skipped) result.skippedWindowClosed++;
+      else result.touchesPlanned++;
+      touches.push({
+        id: newId('tch', now),
+        workspace_id: rt.workspaceId,
+        enrollment_id: enrollmentId,
+        campaign_id: rt.id,
+        contact_id: c.id,
+        step_id: first.step.id,
+        step_index: 0,
+        channel: first.step.channel,
+        variant_id: variants[first.step.id] ?? null,
+        priority: rt.priority,
+        status: skipped ? 'skipped' : 'planned',
+        due_at: skipped ? now : plan.dueAt,
+        lease_until: null,
+        claimed_by: null,
+        attempts: 0,
+        deferrals: 0,
+        planned_at: now,
+        sent_at: null,
+        reason: skipped ? 'window_closed' : null,
+        message_id: null,
+        details: '{}',
+      });
+    }
+    if (enrollments.length > 0) {
+      await db
+        .insertInto('enrollments')
+        .values(enrollments)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+    for (let j = 0; j < touches.length; j += CHUNK / 2) {
+      await db
+        .insertInto('touches')
+        .values(touches.slice(j, j + CHUNK / 2))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
+  }
+  return result;
+}
