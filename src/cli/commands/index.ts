@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import * as segment from './segment.command.js';
 import * as abtest from './abtest.command.js';
 import * as attributeCmd from './attribute.command.js';
+import * as campaign from './campaign.command.js';
 import * as importCmd from './import.command.js';
 import * as keys from './keys.command.js';
 import * as migrate from './migrate.command.js';
@@ -15,5 +16,6 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   abtest,
   importCmd,
   attributeCmd,
+  campaign,
   segment,
 ];
