@@ -12,7 +12,7 @@ import { ApiKeysRepository } from '../store/api-keys.repository.js';
 import { bearerAuth } from './auth.js';
 import type { AppContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
-import { apiRouteModules } from './routes/index.js';
+import { apiRouteModules, publicRouteModules } from './routes/index.js';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
@@ -39,6 +39,11 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(async (pub) => {
+    const typed = pub.withTypeProvider<ZodTypeProvider>();
+    for (const register of publicRouteModules) register(typed, ctx);
+  });
 
   const auth = bearerAuth(new ApiKeysRepository(ctx.store));
   await app.register(

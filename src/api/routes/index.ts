@@ -23,4 +23,10 @@ export type TypedApp = FastifyInstance<
 
 export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
 
+/**
+ * Routes outside /api/v1 that do their own authentication: Segment-compatible ingestion (/v1/*, write
+ * keys), tracking (/t/*, signed tokens) and unsubscribe (/u/*, signed tokens).
+ */
+export const publicRouteModules: RouteModule[] = [];
+
 export const apiRouteModules: RouteModule[] = [contactsRoutes, accountsRoutes, segmentsRoutes, listsRoutes];
