@@ -37,6 +37,51 @@ class GrowableFloat64 {
   }
 }
 
+const QUOTE = 34;
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** Channel name → dense id without cutting a string per touch: FNV-1a over the characters, open addressing. */
+class ChannelNames {
+  readonly list: string[] = [];
+  private hashes: number[] = [];
+  private table = new Int32Array(64).fill(-1);
+
+  constructor(private readonly text: string) {}
+
+  idOf(a: number, b: number): number {
+    const text = this.text;
+    let h = 0x811c9dc5;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    const mask = this.table.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = this.table[slot]!;
+      if (id < 0) return this.add(slot, h, text.slice(a, b));
+      const name = this.list[id]!;
+      if (this.hashes[id] === h && name.length === b - a && text.startsWith(name, a)) return id;
+    }
+  }
+
+  private add(slot: number, h: number, name: string): number {
+    const id = this.list.length;
+    this.list.push(name);
+    this.hashes.push(h);
+    this.table[slot] = id;
+    if (this.list.length * 2 > this.table.length) {
+      this.table = new Int32Array(this.table.length * 2).fill(-1);
+      const mask = this.table.length - 1;
+      this.hashes.forEach((hash, k) => {
+        let s = hash & mask;
+        while (this.table[s]! >= 0) s = (s + 1) & mask;
+        this.table[s] = k;
+      });
+    }
+    return id;
+  }
+}
+
 function fail(line: number, message: string): never {
   throw BatonError.invalid([{ path: `line ${line}`, message }], `line ${line}: ${message}`);
 }
@@ -74,6 +119,7 @@ export function parsePathsFile(text: string): PathSet {
     return undefined;
   };
 
+  const firstStart = pos;
   const first = nextLine();
   if (first === undefined) {
     throw BatonError.invalid(
@@ -95,50 +141,104 @@ export function parsePathsFile(text: string): PathSet {
       fail(lineNo, `the header has no total_conversions column (found: ${headerCells.join(', ')})`);
   }
 
-  const ids = new Map<string, number>();
-  const channels: string[] = [];
+  const names = new ChannelNames(text);
   const offsets = new GrowableInt32();
   offsets.push(0);
   const touches = new GrowableInt32();
   const conversions = new GrowableFloat64();
   const values = new GrowableFloat64();
   const nulls = new GrowableFloat64();
-
-  let line: string | undefined = hasHeader ? nextLine() : first;
-  while (line !== undefined) {
-    const cells = line.split(sep);
-    const rawPath = cells[col.path];
-    const path = rawPath === undefined ? '' : unquote(rawPath);
-    if (path === '') fail(lineNo, 'the path is empty');
-    const c = parseCount(lineNo, 'total_conversions', cells[col.conv]);
-    const v = col.value >= 0 ? parseCount(lineNo, 'total_conversion_value', cells[col.value]) : 0;
-    const n = col.nulls >= 0 ? parseCount(lineNo, 'total_null', cells[col.nulls]) : 0;
-    try {
-      checkCounts(`line ${lineNo}`, c, v, n);
-    } catch (e) {
-      if (e instanceof BatonError) fail(lineNo, e.message.replace(/^line \d+\./, ''));
-      throw e;
+  const maxCol = Math.max(col.path, col.conv, col.value, col.nulls);
+  const fieldStart = new Int32Array(maxCol + 1);
+  const fieldEnd = new Int32Array(maxCol + 1);
+  // A field's bounds without surrounding blanks and quotes, left in fa/fb (no tuple per call: this runs 4M times).
+  let fa = 0;
+  let fb = 0;
+  const field = (k: number): void => {
+    fa = fb = 0;
+    if (k < 0) return;
+    fa = fieldStart[k]!;
+    fb = fieldEnd[k]!;
+    while (fa < fb && isBlank(text.charCodeAt(fa))) fa++;
+    while (fb > fa && isBlank(text.charCodeAt(fb - 1))) fb--;
+    if (fb - fa >= 2 && text.charCodeAt(fa) === QUOTE && text.charCodeAt(fb - 1) === QUOTE) {
+      fa++;
+      fb--;
     }
-    let start = 0;
-    while (start <= path.length) {
-      let end = path.indexOf('>', start);
-      if (end < 0) end = path.length;
-      const name = path.slice(start, end).trim();
-      if (name === '') fail(lineNo, `the path ${JSON.stringify(path)} has an empty channel`);
-      let id = ids.get(name);
-      if (id === undefined) {
-        id = channels.length;
-        ids.set(name, id);
-        channels.push(name);
+  };
+  const count = (k: number, column: string): number => {
+    field(k);
+    if (fa === fb) return 0;
+    // Counts are almost always plain integers: read the digits without making a string.
+    let x = 0;
+    let i = fa;
+    for (; i < fb && fb - fa <= 15; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      x = x * 10 + d;
+    }
+    return i === fb ? x : parseCount(lineNo, column, text.slice(fa, fb));
+  };
+
+  if (!hasHeader) {
+    pos = firstStart;
+    lineNo = 0;
+  }
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const lineStart = pos;
+    let lineEnd = end;
+    if (lineEnd > lineStart && text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    pos = end + 1;
+    lineNo++;
+    let blank = true;
+    for (let i = lineStart; i < lineEnd && blank; i++) blank = isBlank(text.charCodeAt(i));
+    if (blank) continue;
+    let k = 0;
+    let a = lineStart;
+    fieldStart.fill(lineEnd);
+    fieldEnd.fill(lineEnd);
+    while (k <= maxCol) {
+      let b = text.indexOf(sep, a);
+      if (b < 0 || b > lineEnd) b = lineEnd;
+      fieldStart[k] = a;
+      fieldEnd[k] = b;
+      k++;
+      if (b === lineEnd) break;
+      a = b + 1;
+    }
+    field(col.path);
+    const ps = fa;
+    const pe = fb;
+    if (ps === pe) fail(lineNo, 'the path is empty');
+    const c = count(col.conv, 'total_conversions');
+    const v = count(col.value, 'total_conversion_value');
+    const n = count(col.nulls, 'total_null');
+    if (!(c >= 0 && v >= 0 && n >= 0 && (v === 0 || c > 0))) {
+      try {
+        checkCounts(`line ${lineNo}`, c, v, n);
+      } catch (e) {
+        if (e instanceof BatonError) fail(lineNo, e.message.replace(/^line \d+\./, ''));
+        throw e;
       }
-      touches.push(id);
-      start = end + 1;
+    }
+    let start = ps;
+    while (start <= pe) {
+      let stop = text.indexOf('>', start);
+      if (stop < 0 || stop > pe) stop = pe;
+      let x = start;
+      let y = stop;
+      while (x < y && isBlank(text.charCodeAt(x))) x++;
+      while (y > x && isBlank(text.charCodeAt(y - 1))) y--;
+      if (x === y) fail(lineNo, `the path ${JSON.stringify(text.slice(ps, pe))} has an empty channel`);
+      touches.push(names.idOf(x, y));
+      start = stop + 1;
     }
     offsets.push(touches.length);
     conversions.push(c);
     values.push(v);
     nulls.push(n);
-    line = nextLine();
   }
   if (conversions.length === 0) {
     throw BatonError.invalid(
@@ -147,7 +247,7 @@ export function parsePathsFile(text: string): PathSet {
     );
   }
   return {
-    channels,
+    channels: names.list,
     offsets: offsets.done(),
     touches: touches.done(),
     conversions: conversions.done(),

@@ -59,19 +59,22 @@ export function totalsOf(set: PathSet): PathTotals {
  * and non-negative, and value needs at least one conversion to belong to.
  */
 export function checkCounts(where: string, conversions: number, value: number, nulls: number): void {
+  if (conversions >= 0 && value >= 0 && nulls >= 0 && (value === 0 || conversions > 0)) {
+    if (conversions !== Infinity && value !== Infinity && nulls !== Infinity) return;
+  }
   const issues: FieldIssue[] = [];
-  const check = (field: string, x: number): void => {
-    if (!Number.isFinite(x))
-      issues.push({ path: `${where}.${field}`, message: `must be a number, got ${x}` });
-    else if (x < 0) issues.push({ path: `${where}.${field}`, message: `must not be negative, got ${x}` });
-  };
-  check('conversions', conversions);
-  check('value', value);
-  check('nulls', nulls);
+  countIssue(issues, `${where}.conversions`, conversions);
+  countIssue(issues, `${where}.value`, value);
+  countIssue(issues, `${where}.nulls`, nulls);
   if (issues.length === 0 && value > 0 && conversions === 0) {
     issues.push({ path: `${where}.value`, message: `is ${value} but the path has no conversions` });
   }
   if (issues.length > 0) throw BatonError.invalid(issues);
+}
+
+function countIssue(issues: FieldIssue[], path: string, x: number): void {
+  if (!Number.isFinite(x)) issues.push({ path, message: `must be a number, got ${x}` });
+  else if (x < 0) issues.push({ path, message: `must not be negative, got ${x}` });
 }
 
 /** Builds a PathSet from path objects, validating every count and touch age. */
