@@ -16,7 +16,8 @@ export interface BetaParams {
  *   P = Σ_{i=0}^{αB−1} B(αA+i, βA+βB) / ((βB+i) B(1+i, βB) B(αA, βA)).
  * Needs an integer αB (or, through P(B>A) = 1 − P(A>B), an integer αA); the sum runs over the
  * smaller one. Consecutive terms have the ratio (αA+i)(βB+i) / ((αA+βA+βB+i)(1+i)), so each term
- * costs O(1) and the sum is accumulated in log space (no underflow for large counts).
+ * costs O(1); the sum starts at the largest term and stops where the rest is negligible, in log
+ * space (no underflow, and about √n terms instead of n for large counts).
  */
 export function probabilityBBeatsA(a: BetaParams, b: BetaParams): number {
   assertBeta(a, 'a');
@@ -32,19 +33,35 @@ export function probabilityBBeatsA(a: BetaParams, b: BetaParams): number {
 }
 
 function millerSum(a: BetaParams, b: BetaParams): number {
-  // log of the i = 0 term: B(αA, βA+βB) / (βB · B(1, βB) · B(αA, βA)) with B(1, βB) = 1/βB.
-  let logTerm = logBeta(a.alpha, a.beta + b.beta) - logBeta(a.alpha, a.beta);
-  let maxLog = logTerm;
-  let scaled = 1; // Σ exp(logTerm_i − maxLog)
   const s = a.alpha + a.beta + b.beta;
-  for (let i = 0; i < b.alpha - 1; i++) {
-    logTerm += Math.log(((a.alpha + i) * (b.beta + i)) / ((s + i) * (1 + i)));
-    if (logTerm > maxLog) {
-      scaled = scaled * Math.exp(maxLog - logTerm) + 1;
-      maxLog = logTerm;
-    } else scaled += Math.exp(logTerm - maxLog);
+  const last = b.alpha - 1; // terms i = 0 … αB − 1
+  // term_{i+1} / term_i = (αA+i)(βB+i) / ((s+i)(1+i)); it is ≥ 1 exactly while
+  // αA·βB − s − i(βA + 1) ≥ 0, so the terms rise to one peak and then fall.
+  const logRatio = (i: number) => Math.log(((a.alpha + i) * (b.beta + i)) / ((s + i) * (1 + i)));
+  const crossing = (a.alpha * b.beta - s) / (a.beta + 1);
+  const peak = crossing < 0 ? 0 : Math.min(last, Math.floor(crossing) + 1);
+  const logPeak =
+    logBeta(a.alpha + peak, a.beta + b.beta) -
+    Math.log(b.beta + peak) -
+    logBeta(1 + peak, b.beta) -
+    logBeta(a.alpha, a.beta);
+  // Sum outwards from the peak; each side is monotone, so once a term is below e^-50 of the peak
+  // the rest of that side (at most αB terms) adds less than 1e-13 relative: stop there.
+  const NEGLIGIBLE = -50;
+  let scaled = 1;
+  let logTerm = 0;
+  for (let i = peak; i < last; i++) {
+    logTerm += logRatio(i);
+    if (logTerm < NEGLIGIBLE) break;
+    scaled += Math.exp(logTerm);
   }
-  return clampProbability(Math.exp(maxLog + Math.log(scaled)));
+  logTerm = 0;
+  for (let i = peak - 1; i >= 0; i--) {
+    logTerm -= logRatio(i);
+    if (logTerm < NEGLIGIBLE) break;
+    scaled += Math.exp(logTerm);
+  }
+  return clampProbability(Math.exp(logPeak + Math.log(scaled)));
 }
 
 export interface ExpectedLoss {
