@@ -156,6 +156,12 @@ describe.each(dialects)('CSV import on %s', (dialect) => {
     );
     expect(lines[3]).toMatch(/^5,"email: duplicate: email ""ok1@example.com"" is already on line 4",/);
     expect(lines[4]).toBe('6,"has 4 columns, the header has 3",x@example.com,e5,UTC,surplus');
+
+    // A clean run over the fixed file removes the stale rejects file.
+    writeFileSync(file, 'email\nok3@example.com\n');
+    const again = await importContacts(store, file, { workspaceId: ws, now: NOW, skipInvalid: true });
+    expect(again).toMatchObject({ committed: true, inserted: 1, rejected: 0, rejectsPath: undefined });
+    expect(existsSync(r.rejectsPath!)).toBe(false);
   });
 
   it('reports duplicate and conflicting keys against stored contacts without merging', async () => {

@@ -2,7 +2,7 @@
 // By default a file with any invalid row writes nothing; with `skipInvalid` the good rows are written and
 // the others go to a rejects file. Keys are resolved in memory against the workspace's existing rows, so
 // duplicates inside the file are reported (never merged) and the writes are plain inserts and updates.
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { emailDomain } from '../../domain/contact.js';
@@ -236,6 +236,8 @@ async function runImport(
   const rejects = options.skipInvalid
     ? new RejectsFile(options.rejectsPath ?? rejectsPathFor(file))
     : undefined;
+  // A rejects file left by an earlier run would read as this run's rejects.
+  if (rejects) await rm(rejects.path, { force: true });
 
   const body = async (session: Session): Promise<void> => {
     let handler: RowHandler | undefined;
