@@ -66,56 +66,79 @@ export type CapCheck = { ok: true } | { ok: false; reason: CapReason; nextAllowe
 
 const WEEK = 7 * DAY;
 
+const exemptSets = new WeakMap<CapPolicy, ReadonlySet<string>>();
+
+function exemptOf(policy: CapPolicy): ReadonlySet<string> {
+  let set = exemptSets.get(policy);
+  if (set === undefined) exemptSets.set(policy, (set = new Set(policy.exemptChannels ?? [])));
+  return set;
+}
+
 /**
- * One contact's history prepared for repeated checks (sorted times, local days counted). The
- * placement loop asks it several times per touch; build it once per contact and `add` placed touches.
+ * One contact's history prepared for repeated checks (times sorted, local days and channels beside
+ * them). The placement loop asks it several times per touch; build it once per contact and `add`
+ * placed touches. Histories are short (a contact's touches over a few weeks), so plain arrays and
+ * linear scans beat maps here.
  */
 export class CapState {
   private readonly clock: ZoneClock;
   private readonly policy: CapPolicy;
-  private times: number[] = [];
-  private readonly perDay = new Map<number, number>();
-  private readonly byChannel = new Map<string, number[]>();
   private readonly exempt: ReadonlySet<string>;
+  private readonly times: number[] = [];
+  private readonly days: number[] = [];
+  private readonly channels: string[] = [];
 
   constructor(history: readonly TouchRecord[], policy: CapPolicy, zone: string) {
     this.clock = zoneClock(zone);
     this.policy = policy;
-    this.exempt = new Set(policy.exemptChannels ?? []);
+    this.exempt = exemptOf(policy);
     for (const h of history) this.add(h);
   }
 
   /** Counts a touch (for instance one just placed by arbitration); exempt channels do not count. */
   add(touch: Pick<TouchRecord, 'at' | 'channel'>): void {
-    if (this.exempt.has(touch.channel)) return;
-    insertSorted(this.times, touch.at);
+    if (this.exempt.size > 0 && this.exempt.has(touch.channel)) return;
     const day = Math.floor(this.clock.local(touch.at) / DAY);
-    this.perDay.set(day, (this.perDay.get(day) ?? 0) + 1);
-    if (this.policy.minGapByChannel[touch.channel] !== undefined) {
-      let list = this.byChannel.get(touch.channel);
-      if (list === undefined) this.byChannel.set(touch.channel, (list = []));
-      list.push(touch.at);
+    const n = this.times.length;
+    if (n === 0 || (this.times[n - 1] as number) <= touch.at) {
+      this.times.push(touch.at);
+      this.days.push(day);
+      this.channels.push(touch.channel);
+      return;
     }
+    const at = lowerBound(this.times, touch.at);
+    this.times.splice(at, 0, touch.at);
+    this.days.splice(at, 0, day);
+    this.channels.splice(at, 0, touch.channel);
   }
 
   /** The first cap a touch at `t` on `channel` breaks, with the end of the forbidden stretch. */
   violation(t: number, channel: string): { reason: CapReason; until: number } | null {
-    if (this.times.length === 0 || this.exempt.has(channel)) return null;
+    const n = this.times.length;
+    if (n === 0 || (this.exempt.size > 0 && this.exempt.has(channel))) return null;
     const day = Math.floor(this.clock.local(t) / DAY);
-    if ((this.perDay.get(day) ?? 0) >= this.policy.perDay) {
+    let sameDay = 0;
+    for (let i = 0; i < n; i++) if (this.days[i] === day) sameDay++;
+    if (sameDay >= this.policy.perDay) {
       return { reason: 'per_day', until: this.clock.startOfDay(day + 1) };
     }
     const week = this.weekBlockEnd(t);
     if (week !== null) return { reason: 'per_7_days', until: week };
     const gap = this.policy.minGapByChannel[channel];
     if (gap !== undefined && gap > 0) {
-      const list = this.byChannel.get(channel);
-      if (list !== undefined) {
-        let until: number | null = null;
-        for (const h of list)
-          if (t > h - gap && t < h + gap && (until === null || h + gap > until)) until = h + gap;
-        if (until !== null) return { reason: 'min_gap', until };
+      let until: number | null = null;
+      for (let i = 0; i < n; i++) {
+        const h = this.times[i] as number;
+        if (
+          this.channels[i] === channel &&
+          t > h - gap &&
+          t < h + gap &&
+          (until === null || h + gap > until)
+        ) {
+          until = h + gap;
+        }
       }
+      if (until !== null) return { reason: 'min_gap', until };
     }
     return null;
   }
@@ -163,11 +186,6 @@ function lowerBound(xs: readonly number[], v: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function insertSorted(xs: number[], v: number): void {
-  const at = lowerBound(xs, v);
-  xs.splice(at, 0, v);
 }
 
 /**

@@ -19,18 +19,27 @@ interface Shift {
   at: number;
 }
 
-const CACHE_LIMIT = 200_000;
+// Offsets are cached in chunks of 8192 hours (about 341 days) of Int16 minutes; a chunk's slot holds
+// UNKNOWN until asked, or SHIFTED when the hour contains a transition (kept in `shifts`).
+const CHUNK_BITS = 13;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+const UNKNOWN = -32768;
+const SHIFTED = -32767;
+const CHUNK_LIMIT = 256;
 
 /**
  * One zone's offsets, memoised per UTC hour. luxon's `IANAZone.offset` costs several microseconds
  * (an Intl format per call); the planner asks for offsets millions of times, mostly for a few
- * thousand distinct hours, so a map lookup replaces almost all of them. A bucket that contains a
+ * thousand distinct hours, so an array read replaces almost all of them. An hour that contains a
  * transition stores the exact instant of the change (found once by bisection).
  */
 export class ZoneClock {
   readonly name: string;
   private readonly zone: IANAZone;
-  private readonly hours = new Map<number, number | Shift>();
+  private readonly chunks = new Map<number, Int16Array>();
+  private readonly shifts = new Map<number, Shift>();
+  private lastChunk = NaN;
+  private last: Int16Array = new Int16Array(0);
 
   constructor(name: string, zone: IANAZone) {
     this.name = name;
@@ -40,22 +49,46 @@ export class ZoneClock {
   /** UTC offset in minutes at instant `ts`. */
   offset(ts: number): number {
     const h = Math.floor(ts / HOUR);
-    let v = this.hours.get(h);
-    if (v === undefined) {
-      v = this.bucket(h);
-      if (this.hours.size >= CACHE_LIMIT) this.hours.clear();
-      this.hours.set(h, v);
+    const c = Math.floor(h / (CHUNK_MASK + 1));
+    let chunk = this.last;
+    if (c !== this.lastChunk) {
+      chunk = this.chunk(c);
+      this.last = chunk;
+      this.lastChunk = c;
     }
-    if (typeof v === 'number') return v;
-    return ts < v.at ? v.before : v.after;
+    const i = h & CHUNK_MASK;
+    let v = chunk[i] as number;
+    if (v === UNKNOWN) {
+      const b = this.bucket(h);
+      if (typeof b === 'number') v = b;
+      else {
+        this.shifts.set(h, b);
+        v = SHIFTED;
+      }
+      chunk[i] = v;
+    }
+    if (v !== SHIFTED) return v;
+    const shift = this.shifts.get(h) as Shift;
+    return ts < shift.at ? shift.before : shift.after;
   }
 
+  private chunk(c: number): Int16Array {
+    let chunk = this.chunks.get(c);
+    if (chunk === undefined) {
+      if (this.chunks.size >= CHUNK_LIMIT) this.chunks.clear();
+      chunk = new Int16Array(CHUNK_MASK + 1).fill(UNKNOWN);
+      this.chunks.set(c, chunk);
+    }
+    return chunk;
+  }
+
+  /** The hour's offset, or its transition (a local-mean-time offset with seconds is kept as one too). */
   private bucket(h: number): number | Shift {
     const lo = h * HOUR;
     const hi = lo + HOUR - 1;
     const before = this.zone.offset(lo);
     const after = this.zone.offset(hi);
-    if (before === after) return before;
+    if (before === after) return Number.isInteger(before) ? before : { before, after, at: lo };
     // Smallest instant in (lo, hi] with the new offset; transitions fall on whole seconds.
     let a = lo;
     let b = hi;
