@@ -12,6 +12,7 @@ import { listsRoutes } from './lists.routes.js';
 import { segmentsRoutes } from './segments.routes.js';
 import { accountsRoutes } from './accounts.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
+import { campaignsRoutes } from './campaigns.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -29,4 +30,10 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
  */
 export const publicRouteModules: RouteModule[] = [];
 
-export const apiRouteModules: RouteModule[] = [contactsRoutes, accountsRoutes, segmentsRoutes, listsRoutes];
+export const apiRouteModules: RouteModule[] = [
+  contactsRoutes,
+  accountsRoutes,
+  segmentsRoutes,
+  listsRoutes,
+  campaignsRoutes,
+];
