@@ -99,6 +99,29 @@ describe('decideWinner', () => {
     });
   });
 
+  // cprior tests/test_beta.py: Beta(40, 60) vs Beta(70, 90) → P(B > A) = 0.7262717462 and expected loss
+  // of choosing B = 0.0106119843; with Beta(1, 1) priors those are 39/98 vs 69/158 conversions.
+  it('records the exact Bayesian numbers with each comparison of rates', () => {
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 39, n: 98 },
+      { id: 'b', conversions: 69, n: 158 },
+    ];
+    const c = decideWinner(arms, config, T0).comparisons[0]!;
+    expect(c.chanceToBeatControl).toBeCloseTo(0.7262717462, 8);
+    expect(c.expectedLoss).toBeCloseTo(0.0106119843, 9);
+    const lower = decideWinner(arms, { ...config, direction: 'lower' }, T0).comparisons[0]!;
+    expect(lower.chanceToBeatControl).toBeCloseTo(1 - 0.7262717462, 8);
+    expect(lower.expectedLoss).toBeCloseTo(0.0481119843, 9);
+    const means: ArmData[] = [
+      { id: 'a', n: 10, sum: 5, sumSquares: 5 },
+      { id: 'b', n: 10, sum: 6, sumSquares: 6 },
+    ];
+    expect(decideWinner(means, config, T0).comparisons[0]).toMatchObject({
+      chanceToBeatControl: null,
+      expectedLoss: null,
+    });
+  });
+
   it('splits alpha across variants (Bonferroni)', () => {
     const arms: ArmData[] = [
       { id: 'a', conversions: 1, n: 10 },

@@ -10,6 +10,7 @@ import {
   type Moments,
   type RateArm,
 } from './arms.js';
+import { bayesianRates } from './bayesian.js';
 import { relativeLift } from './relative-lift.js';
 import { confidenceSequence, DEFAULT_TUNING } from './sequential.js';
 import { sampleRatioMismatch, type SrmResult } from './srm.js';
@@ -51,6 +52,10 @@ export interface ArmComparison {
   /** (variant − control) / control; null when the control mean is 0. */
   relativeLift: number | null;
   outcome: 'better' | 'worse' | 'inconclusive';
+  /** Rates only (null for value metrics): exact P(variant > control) under Beta(1, 1) priors. */
+  chanceToBeatControl: number | null;
+  /** Rates only: expected rate given up by shipping the variant if it is in fact worse. */
+  expectedLoss: number | null;
 }
 
 export type Verdict = 'winner' | 'keep_testing' | 'no_difference';
@@ -127,6 +132,10 @@ export function decideWinner(arms: ArmData[], config: WinnerConfig, now: number)
     const cs = confidenceSequence(difference, se, mc.n + mv.n, { alpha, tuning });
     const good = sign > 0 ? cs.interval.lower > 0 : cs.interval.upper < 0;
     const bad = sign > 0 ? cs.interval.upper < 0 : cs.interval.lower > 0;
+    const bayes = isRate(v) && isRate(control) ? bayesianRates(control, v) : null;
+    // For a lower-is-better metric, "beating" the control means a lower rate.
+    const chance = bayes ? (sign > 0 ? bayes.chanceToBeatControl : 1 - bayes.chanceToBeatControl) : null;
+    const loss = bayes ? (sign > 0 ? bayes.expectedLossTreatment : bayes.expectedLossControl) : null;
     return {
       variantId: v.id,
       controlMean: mc.mean,
@@ -136,6 +145,8 @@ export function decideWinner(arms: ArmData[], config: WinnerConfig, now: number)
       pValue: cs.pValue,
       relativeLift: relativeLift(mc, mv, alpha)?.estimate ?? null,
       outcome: good ? 'better' : bad ? 'worse' : 'inconclusive',
+      chanceToBeatControl: chance,
+      expectedLoss: loss,
     };
   });
 
