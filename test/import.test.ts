@@ -231,6 +231,27 @@ describe.each(dialects)('CSV import on %s', (dialect) => {
     expect(rows.find((c) => c.email === 'y@other.io')!.account_id).toBeNull();
   });
 
+  it('upserts accounts by external id or domain', async () => {
+    const ws = await newWorkspace(store);
+    await seed(ws);
+    const file = write(
+      'acc-update.csv',
+      'external_id,domain,size,Region,Tier\n' +
+        'sf-001,,300,,gold\n' + // by external id: size changes, Region kept, Tier added
+        ',globex.com,12,APAC,\n' + // by domain
+        'sf-004,hooli.com,5000,,\n', // new
+    );
+    const r = await importAccounts(store, file, { workspaceId: ws, now: NOW + 1 });
+    expect(r.issues).toEqual([]);
+    expect(r).toMatchObject({ committed: true, inserted: 1, updated: 2 });
+    const rows = await store.db.selectFrom('accounts').selectAll().where('workspace_id', '=', ws).execute();
+    const acme = rows.find((a) => a.external_id === 'sf-001')!;
+    expect(acme).toMatchObject({ domain: 'acme.com', name: 'Acme, Inc.', size: 300, updated_at: NOW + 1 });
+    expect(fromJson(acme.attributes, {})).toEqual({ Region: 'EMEA', Tier: 'gold' });
+    expect(rows.find((a) => a.domain === 'globex.com')).toMatchObject({ size: 12, external_id: 'sf-002' });
+    expect(rows).toHaveLength(4);
+  });
+
   it('imports a generated file of 100,000 contacts', async () => {
     const ws = await newWorkspace(store);
     const file = join(dir, `${dialect}-100k.csv`);
