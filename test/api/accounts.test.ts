@@ -92,7 +92,7 @@ describe.each(dialects)('accounts API on %s', (dialect) => {
     // Linking a contact to another workspace's account is refused as if the account did not exist.
     const link = await call('POST', '/api/v1/contacts', admin, { email: 'a@b.io', account_id: id });
     expect(link.statusCode).toBe(422);
-    expect(link.json<ErrorReply>().error.details?.issues?.[0]?.path).toBe('account_id');
+    expect(link.json<ErrorReply>().error.details?.issues?.[0]?.path).toBe('body.account_id');
 
     const reader = await bearer(store, ws, ['read']);
     expect((await call('POST', '/api/v1/accounts', reader, { domain: 'x.com' })).statusCode).toBe(403);

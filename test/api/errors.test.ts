@@ -1,6 +1,6 @@
 // The HTTP error contract of /api/v1 on both store dialects: 401, 403, 404 (also across workspaces),
 // 409, 413 and 422 with the `{ error: { code, message, details } }` body, plus the OpenAPI document.
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_BODY_LIMIT, buildApp } from '../../src/api/app.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
@@ -437,6 +437,40 @@ describe.each(dialects)('API errors on %s', (dialect) => {
       expect(issuePaths(errorOf(list, 422))).toContain('querystring.limit');
     });
 
+    it('names fields the store checks (keys, account links, cursors) the same way as schema errors', async () => {
+      const { auth } = await tenant();
+      const { id } = await createContact(auth, { email: 'only-key@example.com' });
+      const cases: Array<[InjectOptions, string]> = [
+        [{ method: 'PATCH', url: `/api/v1/contacts/${id}`, payload: { email: null } }, 'body.email'],
+        [
+          { method: 'PATCH', url: `/api/v1/contacts/${id}`, payload: { account_id: 'acc_nope' } },
+          'body.account_id',
+        ],
+        [
+          {
+            method: 'POST',
+            url: '/api/v1/contacts',
+            payload: { email: 'n@example.com', account_domain: 'nope.io' },
+          },
+          'body.account_domain',
+        ],
+        [
+          {
+            method: 'POST',
+            url: '/api/v1/contacts/upsert',
+            payload: { email: 'u@example.com', account_id: 'acc_nope' },
+          },
+          'body.account_id',
+        ],
+        [{ method: 'GET', url: '/api/v1/accounts?cursor=bm90LWEtY3Vyc29y' }, 'querystring.cursor'],
+      ];
+      for (const [req, path] of cases) {
+        const err = errorOf(await app.inject({ ...req, headers: { authorization: auth } }), 422);
+        expect(issuePaths(err), JSON.stringify(req)).toEqual([path]);
+        expect(err.message.startsWith(`${path}: `)).toBe(true);
+      }
+    });
+
     it('refuses a cursor Baton did not issue', async () => {
       const { auth } = await tenant();
       const res = await app.inject({
@@ -445,7 +479,7 @@ describe.each(dialects)('API errors on %s', (dialect) => {
         headers: { authorization: auth },
       });
       const err = errorOf(res, 422);
-      expect(err.message).toContain('cursor');
+      expect(issuePaths(err)).toEqual(['querystring.cursor']);
     });
 
     it('refuses a body that is not JSON without a 500', async () => {

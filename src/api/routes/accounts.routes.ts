@@ -9,6 +9,7 @@ import {
   cursorQuery,
   errorResponse,
   idParams,
+  inRequest,
   isoTime,
   limitQuery,
   pageOf,
@@ -68,11 +69,9 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const { limit, cursor, updated_since, ...filter } = req.query;
-      const page = await accounts.list(
-        workspaceOf(req),
-        { ...filter, updated_since: sinceMs(updated_since) },
-        { limit, cursor },
-      );
+      const page = await accounts
+        .list(workspaceOf(req), { ...filter, updated_since: sinceMs(updated_since) }, { limit, cursor })
+        .catch(inRequest('querystring'));
       return { data: page.data.map(withIsoTimes), next_cursor: page.next_cursor };
     },
   );
@@ -90,7 +89,9 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const account = await accounts.create(workspaceOf(req), req.body, ctx.clock.now());
+      const account = await accounts
+        .create(workspaceOf(req), req.body, ctx.clock.now())
+        .catch(inRequest('body'));
       return reply.status(201).send(withIsoTimes(account));
     },
   );
@@ -107,7 +108,9 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const { account, created } = await accounts.upsert(workspaceOf(req), req.body, ctx.clock.now());
+      const { account, created } = await accounts
+        .upsert(workspaceOf(req), req.body, ctx.clock.now())
+        .catch(inRequest('body'));
       return reply.status(created ? 201 : 200).send(withIsoTimes(account));
     },
   );
@@ -139,7 +142,11 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      withIsoTimes(await accounts.update(workspaceOf(req), req.params.id, req.body, ctx.clock.now())),
+      withIsoTimes(
+        await accounts
+          .update(workspaceOf(req), req.params.id, req.body, ctx.clock.now())
+          .catch(inRequest('body')),
+      ),
   );
 
   app.delete(

@@ -14,6 +14,7 @@ import {
   cursorQuery,
   errorResponse,
   idParams,
+  inRequest,
   isoTime,
   limitQuery,
   pageOf,
@@ -79,11 +80,9 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const { limit, cursor, updated_since, ...filter } = req.query;
-      const page = await contacts.list(
-        workspaceOf(req),
-        { ...filter, updated_since: sinceMs(updated_since) },
-        { limit, cursor },
-      );
+      const page = await contacts
+        .list(workspaceOf(req), { ...filter, updated_since: sinceMs(updated_since) }, { limit, cursor })
+        .catch(inRequest('querystring'));
       return { data: page.data.map(withIsoTimes), next_cursor: page.next_cursor };
     },
   );
@@ -100,7 +99,9 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const contact = await contacts.create(workspaceOf(req), req.body, ctx.clock.now());
+      const contact = await contacts
+        .create(workspaceOf(req), req.body, ctx.clock.now())
+        .catch(inRequest('body'));
       return reply.status(201).send(withIsoTimes(contact));
     },
   );
@@ -117,7 +118,9 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const { contact, created } = await contacts.upsert(workspaceOf(req), req.body, ctx.clock.now());
+      const { contact, created } = await contacts
+        .upsert(workspaceOf(req), req.body, ctx.clock.now())
+        .catch(inRequest('body'));
       return reply.status(created ? 201 : 200).send(withIsoTimes(contact));
     },
   );
@@ -149,7 +152,11 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) =>
-      withIsoTimes(await contacts.update(workspaceOf(req), req.params.id, req.body, ctx.clock.now())),
+      withIsoTimes(
+        await contacts
+          .update(workspaceOf(req), req.params.id, req.body, ctx.clock.now())
+          .catch(inRequest('body')),
+      ),
   );
 
   app.delete(

@@ -1,5 +1,6 @@
 // zod pieces shared by the REST resources: id params, list paging, the error shape, times as ISO 8601.
 import { z } from 'zod';
+import { BatonError, type FieldIssue } from '../../domain/errors.js';
 
 export const idParams = z.object({ id: z.string().min(1).max(100).describe('the resource id') });
 
@@ -59,4 +60,18 @@ export function withIsoTimes<T extends { created_at: number; updated_at: number 
 
 export function sinceMs(iso: string | undefined): number | undefined {
   return iso === undefined ? undefined : Date.parse(iso);
+}
+
+/**
+ * Repository input errors name fields as the store sees them (`account_id`, `cursor`); over HTTP they
+ * carry the request part, as schema errors do (`body.account_id`, `querystring.cursor`). Use as `.catch`.
+ */
+export function inRequest(where: 'body' | 'querystring') {
+  return (e: unknown): never => {
+    if (!(e instanceof BatonError) || e.code !== 'invalid_input') throw e;
+    const issues = (e.details as { issues?: FieldIssue[] } | undefined)?.issues ?? [];
+    throw BatonError.invalid(
+      issues.map((i) => ({ path: i.path ? `${where}.${i.path}` : where, message: i.message })),
+    );
+  };
 }
