@@ -192,13 +192,15 @@ function buildChain(set: PathSet, order: number, useNulls: boolean): Chain {
 
 /**
  * Solves x = r + Q·x and y = v + Q·y by Gauss–Seidel sweeps (states with `removed[s]` are absorbed as null),
- * returning x and y at (start). From zero the iterates rise monotonically to the solution.
+ * returning x and y at (start). From zero the iterates rise monotonically to the solution; sweeps stop when the
+ * estimated remaining error is below the tolerance.
  */
 function solveFromStart(chain: Chain, removed: Uint8Array, tolerance: number): { p: number; v: number } {
   const { states, rowStart, col, prob, toConversion, toValue } = chain;
   const x = new Float64Array(states);
   const y = new Float64Array(states);
   const maxSweeps = 1_000_000;
+  let previousDelta = 0;
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let delta = 0;
     // Later states tend to be successors of earlier ones, so sweeping backwards propagates faster.
@@ -218,7 +220,12 @@ function solveFromStart(chain: Chain, removed: Uint8Array, tolerance: number): {
       x[s] = xs;
       y[s] = ys;
     }
-    if (delta <= tolerance) return { p: x[0]!, v: y[0]! };
+    // Geometric convergence: the remaining error is about delta·ρ/(1−ρ), with ρ estimated from two sweeps.
+    const rho = previousDelta > 0 ? delta / previousDelta : 1;
+    if (delta === 0 || (rho < 1 && (delta * rho) / (1 - rho) <= tolerance && delta <= tolerance)) {
+      return { p: x[0]!, v: y[0]! };
+    }
+    previousDelta = delta;
   }
   throw new Error(`Markov solve did not converge in ${maxSweeps} sweeps`);
 }
