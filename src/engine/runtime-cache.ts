@@ -45,12 +45,17 @@ export class RuntimeCache {
       const cached = this.campaigns.get(key);
       const head = await db
         .selectFrom('campaigns')
-        .select(['status', 'updated_at'])
+        .select(['status', 'updated_at', 'revision'])
         .where('workspace_id', '=', ws)
         .where('id', '=', id)
         .executeTakeFirst();
       if (!head) continue;
-      if (cached && cached.updatedAt === Number(head.updated_at)) {
+      if (
+        cached &&
+        cached.updatedAt === Number(head.updated_at) &&
+        cached.status === head.status &&
+        cached.runtime.revision === Number(head.revision)
+      ) {
         out.set(key, cached);
         continue;
       }

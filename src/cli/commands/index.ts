@@ -8,11 +8,13 @@ import * as importCmd from './import.command.js';
 import * as keys from './keys.command.js';
 import * as migrate from './migrate.command.js';
 import * as serve from './serve.command.js';
+import * as worker from './worker.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
   keys,
   serve,
+  worker,
   abtest,
   importCmd,
   attributeCmd,

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { buildApp } from '../../api/app.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
+import { defaultChannels } from '../../channels/registry.js';
+import { Worker } from '../../engine/worker.js';
 import { openCliContext } from '../context.js';
 
 export function register(program: Command): void {
@@ -19,10 +21,19 @@ export function register(program: Command): void {
         { store: ctx.store, clock: ctx.clock, secret, publicUrl },
         { logger: false },
       );
+      // On SQLite (one writer) the worker runs in this process; on PostgreSQL run `baton worker` processes.
+      const channels = defaultChannels(ctx.store);
+      const worker =
+        ctx.store.dialect === 'sqlite'
+          ? new Worker(ctx.store, channels, ctx.clock, { workerId: `serve:${process.pid}` })
+          : null;
       await app.listen({ port, host: opts.host });
+      worker?.start();
       console.log(`Baton is serving on http://localhost:${port} (API docs at /docs)`);
       const stop = async (): Promise<void> => {
         await app.close();
+        await worker?.stop();
+        await channels.close();
         await ctx.store.close();
         process.exit(0);
       };

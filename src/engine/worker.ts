@@ -1,0 +1,123 @@
+// The worker loop: moves campaigns through time (start at window.start, complete at window.end), enrolls
+// dynamic audiences, processes incoming events, and drains due touches. One tick is a pure function of
+// the store and `clock.now()`, so the same loop runs on the real clock (`baton worker`, `baton serve`) and
+// on the simulated one (`baton demo`, forecasts, tests).
+import type { ChannelRegistry } from '../channels/channel.js';
+import { CampaignsRepository } from '../store/campaigns.repository.js';
+import { tickLifecycle } from '../store/campaigns/lifecycle.js';
+import type { Store } from '../store/db.js';
+import { WorkspacesRepository } from '../store/workspaces.repository.js';
+import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
+import type { Clock } from './clock.js';
+import { Dispatcher, type BatchStats } from './dispatcher.js';
+
+export type EventProcessor = (store: Store, now: number) => Promise<unknown>;
+
+export interface WorkerOptions {
+  workerId: string;
+  batchSize?: number;
+  leaseMs?: number;
+  /** Real-clock loop: pause between ticks when nothing was due. */
+  idleMs?: number;
+  /** How often dynamic audiences are re-evaluated for new members. */
+  dynamicEnrollEveryMs?: number;
+  processEvents?: EventProcessor;
+  /** Called after each tick (metrics, progress bars). */
+  onTick?: (stats: TickStats) => void;
+}
+
+export interface TickStats extends BatchStats {
+  now: number;
+  lifecycleChanges: number;
+  enrolled: number;
+}
+
+export class Worker {
+  readonly dispatcher: Dispatcher;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lastDynamic = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    channels: ChannelRegistry,
+    private readonly clock: Clock,
+    private readonly options: WorkerOptions,
+  ) {
+    this.dispatcher = new Dispatcher(store, channels, {
+      workerId: options.workerId,
+      batchSize: options.batchSize,
+      leaseMs: options.leaseMs,
+    });
+  }
+
+  /** One pass at the clock's current time. */
+  async tick(): Promise<TickStats> {
+    const now = this.clock.now();
+    let lifecycleChanges = 0;
+    let enrolled = 0;
+    for (const ws of await new WorkspacesRepository(this.store).list()) {
+      lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
+      enrolled += await this.enrollDynamic(ws.id, now);
+    }
+    if (this.options.processEvents) await this.options.processEvents(this.store, now);
+    const batch = await this.dispatcher.drain(now, this.running ? 20 : Infinity);
+    const stats = { ...batch, now, lifecycleChanges, enrolled };
+    this.options.onTick?.(stats);
+    return stats;
+  }
+
+  /** Dynamic and always-on audiences: new members are enrolled as they qualify. */
+  private async enrollDynamic(workspaceId: string, now: number): Promise<number> {
+    const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
+    let n = 0;
+    const running = await new CampaignsRepository(this.store).list(workspaceId, { statuses: ['running'] });
+    for (const c of running) {
+      const dynamic = c.kind === 'always-on' || c.spec.audience?.enrollment === 'dynamic';
+      if (!dynamic) continue;
+      const key = `${workspaceId}\u0000${c.id}`;
+      const last = this.lastDynamic.get(key) ?? c.launchedAt ?? 0;
+      if (now - last < every) continue;
+      this.lastDynamic.set(key, now);
+      n += (await enrollAudience(this.store, c, now)).enrolled;
+    }
+    return n;
+  }
+
+  /** Runs ticks on the real clock until `stop()`. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let stats: TickStats | null = null;
+        try {
+          stats = await this.tick();
+        } catch (e) {
+          console.error(`baton worker ${this.options.workerId}: tick failed: ${(e as Error).message}`);
+        }
+        if (!this.running) break;
+        // Keep going while there is work; otherwise sleep, unless woken up.
+        if (!stats || stats.claimed === 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.options.idleMs ?? 1000);
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = null;
+        }
+      }
+    })();
+  }
+
+  /** Stops claiming, lets the batch in flight finish and record, then returns. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+}
