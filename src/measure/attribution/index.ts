@@ -6,6 +6,13 @@ import { totalsOf, type ChannelCredit, type PathSet, type PathTotals } from './p
 import { shapley } from './shapley.js';
 
 export { DAY_MS, firstTouch, lastTouch, linear, positionBased, timeDecay } from './heuristics.js';
+export {
+  journeysFromEvents,
+  type JourneyOptions,
+  type Journeys,
+  type TimedConversion,
+  type TimedTouch,
+} from './journeys.js';
 export { markov, type MarkovOptions, type MarkovResult } from './markov.js';
 export { parsePathsFile } from './paths-file.js';
 export { toPathSet, totalsOf, type AttributionPath, type ChannelCredit, type PathSet } from './paths.js';
