@@ -81,9 +81,11 @@ export async function run(args: string[]): Promise<void> {
       else skipped++;
     }
   });
+  // luxon is two orders of magnitude slower: a sample of 100,000 steps gives its rate.
+  const m = Math.min(n, 100_000);
   let sink = 0;
   const base = await timed(() => {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < m; i++) {
       const c = contacts[i % contacts.length]!;
       sink += DateTime.fromMillis(c.prev, { zone: c.zone }).plus({ days: 1 }).toMillis() & 1;
     }
@@ -97,6 +99,6 @@ export async function run(args: string[]): Promise<void> {
       value: n / (plan.ms / 1000),
       unit: 'touches/s',
     },
-    { label: 'bare luxon zone-aware day steps', value: n / (base.ms / 1000), unit: 'steps/s' },
+    { label: 'bare luxon zone-aware day steps', value: m / (base.ms / 1000), unit: 'steps/s' },
   );
 }

@@ -207,13 +207,18 @@ export function zoneClock(name: string): ZoneClock {
   return c;
 }
 
+const validity = new Map<string, boolean>();
+
 /** The zone a contact's touches are planned in: the contact's own when valid, else the campaign's. */
 export function resolveZone(contactZone: string | null | undefined, campaignZone: string): string {
-  if (contactZone) {
-    const cached = clocks.get(contactZone);
-    if (cached !== undefined || IANAZone.isValidZone(contactZone)) return contactZone;
+  if (!contactZone) return campaignZone;
+  let ok = validity.get(contactZone);
+  if (ok === undefined) {
+    ok = contactZone.trim() !== '' && IANAZone.isValidZone(contactZone);
+    if (validity.size >= 10_000) validity.clear();
+    validity.set(contactZone, ok);
   }
-  return campaignZone;
+  return ok ? contactZone : campaignZone;
 }
 
 /** ISO weekday (1 = Monday … 7 = Sunday) of a local day number. 1970-01-01 was a Thursday. */
