@@ -71,15 +71,28 @@ describe('readCsv', () => {
     }
   });
 
-  it('flags an unclosed quote and text after a closing quote', async () => {
-    const records = await read('a,b\n"x"y,1\n2,"never closed\n');
-    expect(records[1]).toMatchObject({
+  it('flags text after a closing quote, and a quote never closed on its line alone', async () => {
+    const text = 'a,b\n"x"y,1\n2,"never closed\n3,4\n';
+    for (const size of [undefined, 4]) {
+      const records = await read(text, size);
+      expect(records.map((r) => [r.line, r.fields, r.problem?.reason])).toEqual([
+        [1, ['a', 'b'], undefined],
+        [2, ['xy', '1'], 'has text after the closing quote'],
+        [3, ['2,"never closed'], 'has a quote that is never closed'],
+        [4, ['3', '4'], undefined],
+      ]);
+    }
+  });
+
+  it('rejects only the line of a stray quote in a large file, and reads on', async () => {
+    const text = 'a,b\n1,"stray\n' + 'abcdef,1\n'.repeat(600_000);
+    const records = await read(text);
+    expect(records).toHaveLength(600_002);
+    expect(records[1]).toEqual({
+      fields: ['1,"stray'],
       line: 2,
-      problem: { field: 0, reason: 'has text after the closing quote' },
+      problem: { reason: 'has a quote that is never closed' },
     });
-    expect(records[2]).toMatchObject({
-      line: 3,
-      problem: { field: 1, reason: 'a quoted value is never closed' },
-    });
+    expect(records[600_001]).toEqual({ fields: ['abcdef', '1'], line: 600_002 });
   });
 });

@@ -23,6 +23,9 @@ const COMMA = 44;
 const LF = 10;
 const CR = 13;
 const REPLACEMENT = '\uFFFD';
+/** A quoted value still open after this many characters is taken for a stray quote. */
+const MAX_RECORD = 4 << 20;
+const UNCLOSED = 'has a quote that is never closed';
 
 /**
  * Calls `onRecord` for every record of the file, synchronously within a chunk (no per-row promise).
@@ -118,8 +121,15 @@ export class CsvSplitter {
         pos = end + 1;
         continue;
       }
-      const next = this.parseQuoted(s, pos, line, final);
+      let next = this.parseQuoted(s, pos, line, final || len - pos > MAX_RECORD);
       if (next === undefined) break;
+      if (next === 'unclosed') {
+        // A stray opening quote would swallow the rest of the file: reject its line alone, read on.
+        const end = lf === -1 ? len : lf;
+        const stop = end > pos && s.charCodeAt(end - 1) === CR ? end - 1 : end;
+        this.emit([s.slice(pos, stop)], line, line, { reason: UNCLOSED });
+        next = { pos: end + 1, line: line + 1 };
+      }
       pos = next.pos;
       line = next.line;
     }
@@ -127,13 +137,16 @@ export class CsvSplitter {
     this.line = line;
   }
 
-  /** Reads one record that contains quotes; undefined when it continues past the text given so far. */
+  /**
+   * Reads one record that contains quotes; undefined when it continues past the text given so far,
+   * 'unclosed' when the text ends inside a quoted value.
+   */
   private parseQuoted(
     s: string,
     start: number,
     line: number,
     final: boolean,
-  ): { pos: number; line: number } | undefined {
+  ): { pos: number; line: number } | 'unclosed' | undefined {
     const len = s.length;
     const fields: string[] = [];
     let field = '';
@@ -147,7 +160,7 @@ export class CsvSplitter {
     for (;;) {
       if (i >= len) {
         if (!final) return undefined;
-        if (inQuotes) problem ??= { field: fields.length, reason: 'a quoted value is never closed' };
+        if (inQuotes) return 'unclosed';
         fields.push(field);
         endLine = ln;
         break;
