@@ -55,8 +55,10 @@ describe('linear', () => {
 });
 
 describe('position-based', () => {
-  // Google Analytics' position-based model (support.google.com/analytics/answer/1665189, "Position Based"):
-  // 40% to the first and last interactions, the remaining 20% spread evenly over the middle interactions.
+  // Google Ads API reference, AttributionModelEnum GOOGLE_SEARCH_ATTRIBUTION_POSITION_BASED
+  // (developers.google.com/google-ads/api/reference/rpc/v7/AttributionModelEnum.AttributionModel): "Attributes 40%
+  // of the credit for a conversion to its first and last clicks. Remaining 20% is evenly distributed across all
+  // other clicks." Four touches, 10 conversions: 4, 1, 1, 4.
   it('gives 40/20/40 on longer paths', () => {
     const c = byChannel(positionBased(toPathSet([path('a > b > c > d', 10)])));
     expect(c.a).toBeCloseTo(4, 12);

@@ -71,7 +71,7 @@ export function linear(set: PathSet): ChannelCredit[] {
 
 /**
  * Position-based (U-shaped): 40% to the first touch, 40% to the last, 20% shared by the touches between; a
- * two-touch path splits 50/50 and a single touch takes everything (Google Analytics' position-based model).
+ * two-touch path splits 50/50 and a single touch takes everything (Google Ads' position-based model).
  */
 export function positionBased(set: PathSet, options: PositionBasedOptions = {}): ChannelCredit[] {
   const end = options.endShare ?? 0.4;
