@@ -130,6 +130,15 @@ describe.each(dialects)('campaigns API on %s', (dialect) => {
       frozen_plan: { goal: { target: 3 } },
     });
     expect(launched.json().campaign.frozen_hash).toMatch(/^[0-9a-f]{64}$/);
+    // The engine's hook enrolled the audience in the launch transaction.
+    const enrolled = () =>
+      store.db
+        .selectFrom('enrollments')
+        .select(['state'])
+        .where('workspace_id', '=', ws)
+        .where('campaign_id', '=', 'spring')
+        .execute();
+    expect((await enrolled()).map((e) => e.state)).toEqual(['active', 'active']);
 
     const frozen = await call('PUT', '/campaigns/spring', { ...SPEC, goal: { ...SPEC.goal, target: 30 } });
     expect(frozen.statusCode).toBe(409);
@@ -146,6 +155,8 @@ describe.each(dialects)('campaigns API on %s', (dialect) => {
     });
     expect((await call('POST', '/campaigns/spring/resume')).json().status).toBe('running');
     expect((await call('POST', '/campaigns/spring/end')).json()).toMatchObject({ status: 'completed' });
+    // Ending by hand closes the open enrollments.
+    expect((await enrolled()).map((e) => e.state)).toEqual(['completed', 'completed']);
   });
 
   it('needs the launch scope to launch, and write to edit', async () => {

@@ -12,8 +12,9 @@ import {
   lintCampaignSpec,
   pauseCampaign,
   resumeCampaign,
-  type LaunchHooks,
+  type LifecycleHooks,
 } from '../../store/campaigns/index.js';
+import { closeCampaign, engineLaunchHooks, releaseHeldTouches } from '../../engine/campaign-hooks.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, idParams, isoTime } from './resource-schemas.js';
@@ -76,8 +77,15 @@ function toResponse(c: Campaign): z.infer<typeof campaignResponse> {
 
 const tags = ['campaigns'];
 
-/** The routes, with the engine's enrollment hook for launches (none by default). */
-export function campaignsRoutesWith(hooks: LaunchHooks = {}): RouteModule {
+/** What the engine does on each move made over the API: enroll at launch, release on resume, close on end. */
+export const engineLifecycleHooks: LifecycleHooks = {
+  ...engineLaunchHooks,
+  onResumed: async (tx, c, now) => void (await releaseHeldTouches(tx, c.workspaceId, c.id, now)),
+  onEnded: closeCampaign,
+};
+
+/** The routes, with the lifecycle hooks their moves run (the engine's by default). */
+export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks): RouteModule {
   return (app, ctx) => {
     const repo = new CampaignsRepository(ctx.store);
     const read = { preValidation: requireScope('read') };
@@ -258,7 +266,8 @@ export function campaignsRoutesWith(hooks: LaunchHooks = {}): RouteModule {
             response: { 200: campaignResponse, 404: errorResponse, 409: errorResponse, ...commonErrors },
           },
         },
-        async (req) => toResponse(await fn(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now())),
+        async (req) =>
+          toResponse(await fn(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now(), hooks)),
       );
     }
 

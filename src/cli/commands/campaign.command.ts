@@ -13,6 +13,7 @@ import {
   resumeCampaign,
   type ApplyResult,
 } from '../../store/campaigns/index.js';
+import { engineLifecycleHooks } from '../../api/routes/campaigns.routes.js';
 import { resolveWorkspace, withContext } from '../context.js';
 
 interface WsOpt {
@@ -67,7 +68,13 @@ export function register(program: Command): void {
     .action(async (id: string, opts: WsOpt) => {
       await withContext(async ({ store, clock }) => {
         const ws = await resolveWorkspace(store, opts.workspace);
-        const { campaign, findings } = await launchCampaign(store, ws.id, id, clock.now());
+        const { campaign, findings } = await launchCampaign(
+          store,
+          ws.id,
+          id,
+          clock.now(),
+          engineLifecycleHooks,
+        );
         console.log(
           `${id} is ${campaign.status}; measurement plan frozen (sha256 ${campaign.frozenHash?.slice(0, 12)}…)`,
         );
@@ -89,7 +96,7 @@ export function register(program: Command): void {
       .action(async (id: string, opts: WsOpt) => {
         await withContext(async ({ store, clock }) => {
           const ws = await resolveWorkspace(store, opts.workspace);
-          console.log(formatStatus(await fn(store, ws.id, id, clock.now())));
+          console.log(formatStatus(await fn(store, ws.id, id, clock.now(), engineLifecycleHooks)));
         });
       });
   }

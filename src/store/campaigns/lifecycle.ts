@@ -18,6 +18,17 @@ export interface LaunchHooks {
   onLaunched?(tx: Store, campaign: Campaign, now: number): Promise<void>;
 }
 
+/** Hooks for moves made by hand; each runs inside the transaction that moves the status. */
+export interface MoveHooks {
+  onPaused?(tx: Store, campaign: Campaign, now: number): Promise<void>;
+  /** The engine releases held touches here. */
+  onResumed?(tx: Store, campaign: Campaign, now: number): Promise<void>;
+  /** The engine closes open enrollments and pending touches here. */
+  onEnded?(tx: Store, campaign: Campaign, now: number): Promise<void>;
+}
+
+export type LifecycleHooks = LaunchHooks & MoveHooks & TickHooks;
+
 export interface TickHooks {
   /** Inside the transaction that moves a scheduled campaign to running at window.start. */
   onStarted?(tx: Store, campaign: Campaign, now: number): Promise<void>;
@@ -103,20 +114,32 @@ async function move(
   id: string,
   action: LifecycleAction,
   now: number,
+  hook: ((tx: Store, c: Campaign, now: number) => Promise<void>) | undefined,
   pick?: (next: CampaignStatus, c: Campaign) => CampaignStatus,
 ): Promise<Campaign> {
   const c = await load(store, workspaceId, id);
   let next = transition(c.status, action, id);
   if (pick) next = pick(next, c);
-  const repo = new CampaignsRepository(store);
   const ended = next === 'completed' || next === 'cancelled';
-  if (!(await repo.setStatus(workspaceId, id, c.status, next, now, ended ? { endedAt: now } : {})))
-    throw raced(id);
-  return (await repo.get(workspaceId, id))!;
+  return store.db.transaction().execute(async (trx) => {
+    const tx: Store = { ...store, db: trx };
+    const repo = new CampaignsRepository(tx);
+    if (!(await repo.setStatus(workspaceId, id, c.status, next, now, ended ? { endedAt: now } : {})))
+      throw raced(id);
+    const moved = (await repo.get(workspaceId, id))!;
+    await hook?.(tx, moved, now);
+    return moved;
+  });
 }
 
-export function pauseCampaign(store: Store, workspaceId: string, id: string, now: number): Promise<Campaign> {
-  return move(store, workspaceId, id, 'pause', now);
+export function pauseCampaign(
+  store: Store,
+  workspaceId: string,
+  id: string,
+  now: number,
+  hooks: MoveHooks = {},
+): Promise<Campaign> {
+  return move(store, workspaceId, id, 'pause', now, hooks.onPaused);
 }
 
 /** Back to running, or to scheduled when the window has not started yet. */
@@ -125,15 +148,22 @@ export function resumeCampaign(
   workspaceId: string,
   id: string,
   now: number,
+  hooks: MoveHooks = {},
 ): Promise<Campaign> {
-  return move(store, workspaceId, id, 'resume', now, (next, c) =>
+  return move(store, workspaceId, id, 'resume', now, hooks.onResumed, (next, c) =>
     next === 'running' ? launchTarget(campaignWindow(c.spec)?.start ?? null, now) : next,
   );
 }
 
 /** Ends by hand: a campaign that ran is completed; one that never started is cancelled. */
-export function endCampaign(store: Store, workspaceId: string, id: string, now: number): Promise<Campaign> {
-  return move(store, workspaceId, id, 'end', now);
+export function endCampaign(
+  store: Store,
+  workspaceId: string,
+  id: string,
+  now: number,
+  hooks: MoveHooks = {},
+): Promise<Campaign> {
+  return move(store, workspaceId, id, 'end', now, hooks.onEnded);
 }
 
 export interface TickChange {
