@@ -13,6 +13,8 @@ import { placeTouch } from './place-touch.js';
 import { nextSlot, type CampaignWindow, type SendWindow } from './send-window.js';
 
 const MIN = 60_000;
+// The brute force is deliberate work; leave room for a loaded machine.
+const PROPERTY_TIMEOUT = 120_000;
 const DAY = 86_400_000;
 
 class Oracle {
@@ -213,156 +215,172 @@ describe('the oracle', () => {
 });
 
 describe('nextSlot (property)', () => {
-  it('is the earliest minute inside the send window, in DST-heavy zones', () => {
-    fc.assert(
-      fc.property(sceneArb, windowArb, ({ zone, from, holidays }, window) => {
-        const o = oracle(zone);
-        const got = nextSlot(from, window, zone, holidays);
-        // One open weekday and three holidays on it leave a slot within four weeks.
-        const want = firstMinute(from, from + 29 * DAY, o.window(window, holidays));
-        expect(got).toBe(want);
-      }),
-      { numRuns: 300 },
-    );
-  });
-  it('is exact in the hours around a transition (gaps, and windows that repeat in the fall-back hour)', () => {
-    const nearTransition = fc.record({
-      zone: fc.constantFrom('America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'),
-      which: fc.nat(),
-      shift: fc.integer({ min: -180, max: 180 }),
-    });
-    fc.assert(
-      fc.property(nearTransition, smallHoursWindowArb, ({ zone, which, shift }, window) => {
-        const anchors = ANCHORS[zone] as number[];
-        const from = (anchors[which % anchors.length] as number) + shift * MIN;
-        const o = oracle(zone);
-        expect(nextSlot(from, window, zone)).toBe(
-          firstMinute(from, from + 3 * DAY, o.window(window, NO_HOLIDAYS)),
-        );
-      }),
-      { numRuns: 500 },
-    );
-  });
+  it(
+    'is the earliest minute inside the send window, in DST-heavy zones',
+    () => {
+      fc.assert(
+        fc.property(sceneArb, windowArb, ({ zone, from, holidays }, window) => {
+          const o = oracle(zone);
+          const got = nextSlot(from, window, zone, holidays);
+          // One open weekday and three holidays on it leave a slot within four weeks.
+          const want = firstMinute(from, from + 29 * DAY, o.window(window, holidays));
+          expect(got).toBe(want);
+        }),
+        { numRuns: 300 },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+  it(
+    'is exact in the hours around a transition (gaps, and windows that repeat in the fall-back hour)',
+    () => {
+      const nearTransition = fc.record({
+        zone: fc.constantFrom('America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe'),
+        which: fc.nat(),
+        shift: fc.integer({ min: -180, max: 180 }),
+      });
+      fc.assert(
+        fc.property(nearTransition, smallHoursWindowArb, ({ zone, which, shift }, window) => {
+          const anchors = ANCHORS[zone] as number[];
+          const from = (anchors[which % anchors.length] as number) + shift * MIN;
+          const o = oracle(zone);
+          expect(nextSlot(from, window, zone)).toBe(
+            firstMinute(from, from + 3 * DAY, o.window(window, NO_HOLIDAYS)),
+          );
+        }),
+        { numRuns: 500 },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 describe('placeTouch (property)', () => {
-  it('never breaks a cap, the send window or the campaign window, and is the earliest such minute', () => {
-    const input = sceneArb.chain((scene) =>
-      fc.record({
-        scene: fc.constant(scene),
-        window: windowArb,
-        policy: policyArb,
-        history: historyArb(scene.from),
-        campaign: campaignArb(scene.from),
-        channel: fc.constantFrom(...CHANNELS),
-      }),
-    );
-    fc.assert(
-      fc.property(input, ({ scene, window, policy, history, campaign, channel }) => {
-        const { zone, from, holidays } = scene;
-        const o = oracle(zone);
-        const inWindow = o.window(window, holidays);
-        const capsHold = o.caps(channel, history, policy);
-        const allowed = (t: number): boolean =>
-          t >= campaign.start && (campaign.end === null || t < campaign.end) && inWindow(t) && capsHold(t);
-        const placed = placeTouch({
-          from,
-          channel,
-          zone,
-          sendWindow: window,
-          holidays,
-          campaignWindow: campaign,
-          history,
-          policy,
-        });
-        const start = Math.max(from, campaign.start);
-        if ('skip' in placed) {
-          expect(campaign.end).not.toBeNull();
-          expect(firstMinute(start, campaign.end as number, allowed)).toBeNull();
-        } else {
-          expect(allowed(placed.at)).toBe(true);
-          expect(firstMinute(start, placed.at, allowed)).toBeNull();
-          expect(placed.wantedAt).toBe(firstMinute(start, placed.at + MIN, inWindow));
-        }
-      }),
-      { numRuns: 200 },
-    );
-  });
+  it(
+    'never breaks a cap, the send window or the campaign window, and is the earliest such minute',
+    () => {
+      const input = sceneArb.chain((scene) =>
+        fc.record({
+          scene: fc.constant(scene),
+          window: windowArb,
+          policy: policyArb,
+          history: historyArb(scene.from),
+          campaign: campaignArb(scene.from),
+          channel: fc.constantFrom(...CHANNELS),
+        }),
+      );
+      fc.assert(
+        fc.property(input, ({ scene, window, policy, history, campaign, channel }) => {
+          const { zone, from, holidays } = scene;
+          const o = oracle(zone);
+          const inWindow = o.window(window, holidays);
+          const capsHold = o.caps(channel, history, policy);
+          const allowed = (t: number): boolean =>
+            t >= campaign.start && (campaign.end === null || t < campaign.end) && inWindow(t) && capsHold(t);
+          const placed = placeTouch({
+            from,
+            channel,
+            zone,
+            sendWindow: window,
+            holidays,
+            campaignWindow: campaign,
+            history,
+            policy,
+          });
+          const start = Math.max(from, campaign.start);
+          if ('skip' in placed) {
+            expect(campaign.end).not.toBeNull();
+            expect(firstMinute(start, campaign.end as number, allowed)).toBeNull();
+          } else {
+            expect(allowed(placed.at)).toBe(true);
+            expect(firstMinute(start, placed.at, allowed)).toBeNull();
+            expect(placed.wantedAt).toBe(firstMinute(start, placed.at + MIN, inWindow));
+          }
+        }),
+        { numRuns: 200 },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 describe('arbitrate (property)', () => {
-  it('places every candidate it can, in priority order, and the result keeps every cap', () => {
-    const input = sceneArb.chain((scene) =>
-      fc.record({
-        scene: fc.constant(scene),
-        window: windowArb,
-        policy: policyArb,
-        history: historyArb(scene.from),
-        candidates: fc.uniqueArray(
-          fc.record({
-            campaignId: fc.constantFrom('a', 'b', 'c', 'd'),
-            priority: fc.integer({ min: 0, max: 3 }),
-            channel: fc.constantFrom(...CHANNELS),
-            shift: fc.integer({ min: 0, max: 1440 }),
-            campaign: campaignArb(scene.from),
-          }),
-          { minLength: 1, maxLength: 4, selector: (c) => c.campaignId },
-        ),
-      }),
-    );
-    fc.assert(
-      fc.property(input, ({ scene, window, policy, history, candidates }) => {
-        const { zone, from, holidays } = scene;
-        const o = oracle(zone);
-        const cands: TouchCandidate[] = candidates.map((c) => ({
-          id: c.campaignId + '-1',
-          campaignId: c.campaignId,
-          priority: c.priority,
-          channel: c.channel,
-          from: from + c.shift * MIN,
-          sendWindow: window,
-          campaignWindow: c.campaign,
-        }));
-        const out = arbitrate(cands, history, policy, zone, holidays);
-        expect(out).toHaveLength(cands.length);
-        for (let i = 1; i < out.length; i++) {
-          const [a, b] = [out[i - 1]!.candidate, out[i]!.candidate];
-          expect(a.priority > b.priority || (a.priority === b.priority && a.campaignId < b.campaignId)).toBe(
-            true,
-          );
-        }
-        const placed: TouchRecord[] = out.flatMap((r) =>
-          'at' in r.placement
-            ? [{ at: r.placement.at, channel: r.candidate.channel, campaignId: r.candidate.campaignId }]
-            : [],
-        );
-        // Every placed touch keeps the caps against the history and all the other placed touches.
-        for (const p of placed) {
-          const others = [...history, ...placed.filter((q) => q !== p)];
-          expect(o.capsHold(p.at, p.channel, others, policy)).toBe(true);
-          expect(o.inWindow(p.at, window, holidays)).toBe(true);
-        }
-        // Each candidate got the earliest slot left by the history and the higher-priority ones.
-        const before: TouchRecord[] = [...history];
-        for (const r of out) {
-          const c = r.candidate;
-          const w = c.campaignWindow as CampaignWindow;
-          const ok = (t: number): boolean =>
-            t >= w.start &&
-            (w.end === null || t < w.end) &&
-            o.inWindow(t, window, holidays) &&
-            o.capsHold(t, c.channel, before, policy);
-          const start = Math.max(c.from, w.start);
-          if ('skip' in r.placement) {
-            expect(w.end).not.toBeNull();
-            expect(firstMinute(start, w.end as number, ok)).toBeNull();
-          } else {
-            expect(firstMinute(start, r.placement.at + MIN, ok)).toBe(r.placement.at);
-            before.push({ at: r.placement.at, channel: c.channel, campaignId: c.campaignId });
+  it(
+    'places every candidate it can, in priority order, and the result keeps every cap',
+    () => {
+      const input = sceneArb.chain((scene) =>
+        fc.record({
+          scene: fc.constant(scene),
+          window: windowArb,
+          policy: policyArb,
+          history: historyArb(scene.from),
+          candidates: fc.uniqueArray(
+            fc.record({
+              campaignId: fc.constantFrom('a', 'b', 'c', 'd'),
+              priority: fc.integer({ min: 0, max: 3 }),
+              channel: fc.constantFrom(...CHANNELS),
+              shift: fc.integer({ min: 0, max: 1440 }),
+              campaign: campaignArb(scene.from),
+            }),
+            { minLength: 1, maxLength: 4, selector: (c) => c.campaignId },
+          ),
+        }),
+      );
+      fc.assert(
+        fc.property(input, ({ scene, window, policy, history, candidates }) => {
+          const { zone, from, holidays } = scene;
+          const o = oracle(zone);
+          const cands: TouchCandidate[] = candidates.map((c) => ({
+            id: c.campaignId + '-1',
+            campaignId: c.campaignId,
+            priority: c.priority,
+            channel: c.channel,
+            from: from + c.shift * MIN,
+            sendWindow: window,
+            campaignWindow: c.campaign,
+          }));
+          const out = arbitrate(cands, history, policy, zone, holidays);
+          expect(out).toHaveLength(cands.length);
+          for (let i = 1; i < out.length; i++) {
+            const [a, b] = [out[i - 1]!.candidate, out[i]!.candidate];
+            expect(
+              a.priority > b.priority || (a.priority === b.priority && a.campaignId < b.campaignId),
+            ).toBe(true);
           }
-        }
-      }),
-      { numRuns: 50 },
-    );
-  });
+          const placed: TouchRecord[] = out.flatMap((r) =>
+            'at' in r.placement
+              ? [{ at: r.placement.at, channel: r.candidate.channel, campaignId: r.candidate.campaignId }]
+              : [],
+          );
+          // Every placed touch keeps the caps against the history and all the other placed touches.
+          for (const p of placed) {
+            const others = [...history, ...placed.filter((q) => q !== p)];
+            expect(o.capsHold(p.at, p.channel, others, policy)).toBe(true);
+            expect(o.inWindow(p.at, window, holidays)).toBe(true);
+          }
+          // Each candidate got the earliest slot left by the history and the higher-priority ones.
+          const before: TouchRecord[] = [...history];
+          for (const r of out) {
+            const c = r.candidate;
+            const w = c.campaignWindow as CampaignWindow;
+            const ok = (t: number): boolean =>
+              t >= w.start &&
+              (w.end === null || t < w.end) &&
+              o.inWindow(t, window, holidays) &&
+              o.capsHold(t, c.channel, before, policy);
+            const start = Math.max(c.from, w.start);
+            if ('skip' in r.placement) {
+              expect(w.end).not.toBeNull();
+              expect(firstMinute(start, w.end as number, ok)).toBeNull();
+            } else {
+              expect(firstMinute(start, r.placement.at + MIN, ok)).toBe(r.placement.at);
+              before.push({ at: r.placement.at, channel: c.channel, campaignId: c.campaignId });
+            }
+          }
+        }),
+        { numRuns: 50 },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
