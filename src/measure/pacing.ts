@@ -53,7 +53,10 @@ export interface PacingResult {
   /** actual / expected to date; null before anything is expected. */
   pace: number | null;
   projectedFinal: number;
-  /** Interval for the final at the current pace (Garwood limits on the pace; see decision 0004). */
+  /**
+   * Interval for the final at the current pace (Garwood limits on the pace; see decision 0004).
+   * Before anything is expected (at the window start) the upper end is Infinity (JSON null).
+   */
   projectedInterval: Interval;
   /** projected final / target */
   projectedShareOfTarget: number;
