@@ -16,6 +16,7 @@ import {
   tickLifecycle,
   validateCampaignSpec,
 } from '../src/store/campaigns/index.js';
+import { engineLaunchHooks } from '../src/engine/campaign-hooks.js';
 import { newId } from '../src/store/ids.js';
 import { TemplatesRepository } from '../src/store/templates.repository.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from './support/stores.js';
@@ -298,6 +299,29 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
     const missingList = validateCampaignSpec(campaign({ audience: { segment: { list: 'nope' } } }));
     expect((await lintCampaignSpec(store, ws, missingList, NOW, { templates: [TEMPLATE] }))[0]?.code).toBe(
       'audience_invalid',
+    );
+  });
+
+  it('warns about overlap with another running campaign enrolling the same people, naming it', async () => {
+    const ws = await newWorkspace(store);
+    await addContacts(store, ws, 4);
+    await applyCampaign(
+      store,
+      ws,
+      { spec: campaign({ id: 'first', name: 'First push' }), templates: [TEMPLATE] },
+      NOW,
+    );
+    await launchCampaign(store, ws, 'first', NOW, engineLaunchHooks);
+    const second = validateCampaignSpec(campaign({ id: 'second', name: 'Second push' }));
+    const overlap = (await lintCampaignSpec(store, ws, second, NOW)).find(
+      (f) => f.code === 'audience_overlap',
+    );
+    expect(overlap?.message).toContain('4 contacts (100% of the audience)');
+    expect(overlap?.message).toContain('"First push"');
+    // Once the first campaign has ended, there is no overlap.
+    await endCampaign(store, ws, 'first', NOW + 1);
+    expect((await lintCampaignSpec(store, ws, second, NOW + 2)).map((f) => f.code)).not.toContain(
+      'audience_overlap',
     );
   });
 });
