@@ -33,6 +33,11 @@ describe('evaluateCondition', () => {
     expect(evaluateCondition(cond, { intro: ['delivered', 'clicked'], bump: ['delivered'] })).toBe(expected);
   });
 
+  it('looks up step ids as own keys only', () => {
+    expect(evaluateCondition({ opened: 'constructor' }, {})).toBe(false);
+    expect(evaluateCondition({ opened: 'toString' }, { intro: ['opened'] })).toBe(false);
+  });
+
   it('treats a reply as opened and delivered', () => {
     expect(evaluateCondition({ opened: 's' }, { s: ['replied'] })).toBe(true);
     expect(evaluateCondition({ delivered: 's' }, { s: ['replied'] })).toBe(true);

@@ -45,7 +45,9 @@ function observed(
   outcomes: StepOutcomes,
   step: string,
 ): ReadonlySet<TouchOutcome> | readonly TouchOutcome[] | undefined {
-  return outcomes instanceof Map ? outcomes.get(step) : (outcomes as Record<string, never>)[step];
+  if (outcomes instanceof Map) return outcomes.get(step);
+  // Own keys only: a step called `constructor` must not find Object.prototype's.
+  return Object.hasOwn(outcomes, step) ? (outcomes as Record<string, never>)[step] : undefined;
 }
 
 function saw(outcomes: StepOutcomes, step: string, outcome: TouchOutcome): boolean {
