@@ -227,6 +227,36 @@ export interface TemplatesTable {
   updated_at: number;
 }
 
+export interface ContactIdentitiesTable {
+  workspace_id: string;
+  /** user_id | anonymous_id */
+  kind: string;
+  value: string;
+  contact_id: string;
+  created_at: number;
+}
+
+export interface ConversionsTable {
+  id: string;
+  workspace_id: string;
+  campaign_id: string;
+  contact_id: string;
+  enrollment_id: string | null;
+  /** treatment | holdout */
+  arm: string;
+  event_id: string;
+  value: number;
+  occurred_at: number;
+  touch_id: string | null;
+  created_at: number;
+}
+
+export interface EventCursorsTable {
+  name: string;
+  seq: number;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -244,4 +274,7 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_revisions: CampaignRevisionsTable;
   templates: TemplatesTable;
+  contact_identities: ContactIdentitiesTable;
+  conversions: ConversionsTable;
+  event_cursors: EventCursorsTable;
 }

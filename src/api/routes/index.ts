@@ -13,6 +13,8 @@ import { segmentsRoutes } from './segments.routes.js';
 import { accountsRoutes } from './accounts.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { campaignsRoutes } from './campaigns.routes.js';
+import { ingestRoutes } from './ingest.routes.js';
+import { eventsRoutes } from './events.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -28,7 +30,7 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
  * Routes outside /api/v1 that do their own authentication: Segment-compatible ingestion (/v1/*, write
  * keys), tracking (/t/*, signed tokens) and unsubscribe (/u/*, signed tokens).
  */
-export const publicRouteModules: RouteModule[] = [];
+export const publicRouteModules: RouteModule[] = [ingestRoutes];
 
 export const apiRouteModules: RouteModule[] = [
   contactsRoutes,
@@ -36,4 +38,5 @@ export const apiRouteModules: RouteModule[] = [
   segmentsRoutes,
   listsRoutes,
   campaignsRoutes,
+  eventsRoutes,
 ];

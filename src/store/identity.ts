@@ -1,0 +1,486 @@
+// Who an event is about: Segment user ids and anonymous ids resolve to one contact; `identify` upserts
+// traits, `alias` and late identification merge two profiles into one (earlier events re-pointed), and
+// `group` links the contact to an account. Both dialects through Kysely; a synchronous SQLite resolver
+// serves the ingestion fast path for track/page/screen calls.
+import type { Kysely, Transaction } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import {
+  canonicalTimeZoneCase,
+  isValidEmail,
+  mergeAttributes,
+  normalizeDomain,
+  normalizeEmail,
+} from '../domain/contact.js';
+import { BatonError } from '../domain/errors.js';
+import { isValidTimeZone } from '../domain/time-zones.js';
+import { exitEnrollments } from '../engine/exits.js';
+import { AccountsRepository } from './accounts.repository.js';
+import type { Store } from './db.js';
+import { newId } from './ids.js';
+import { fromJson, toJson } from './json.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type IdentityKind = 'user_id' | 'anonymous_id';
+
+export interface IdentityRefs {
+  userId?: string | null;
+  anonymousId?: string | null;
+}
+
+export async function lookupIdentity(
+  db: Db,
+  workspaceId: string,
+  kind: IdentityKind,
+  value: string,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('contact_identities')
+    .select('contact_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('kind', '=', kind)
+    .where('value', '=', value)
+    .executeTakeFirst();
+  return row?.contact_id;
+}
+
+/** Claims an identity for a contact; false when another contact already holds it. */
+async function claimIdentity(
+  db: Db,
+  workspaceId: string,
+  kind: IdentityKind,
+  value: string,
+  contactId: string,
+  now: number,
+): Promise<boolean> {
+  const r = await db
+    .insertInto('contact_identities')
+    .values({ workspace_id: workspaceId, kind, value, contact_id: contactId, created_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
+async function pointIdentity(
+  db: Db,
+  workspaceId: string,
+  kind: IdentityKind,
+  value: string,
+  contactId: string,
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('contact_identities')
+    .values({ workspace_id: workspaceId, kind, value, contact_id: contactId, created_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doUpdateSet({ contact_id: contactId }))
+    .execute();
+}
+
+/** A profile known only by ids: no email yet; `external_id` is the user id when there is one. */
+async function insertProfile(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  userId: string | null,
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('contacts')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      external_id: userId,
+      subscription_status: 'subscribed',
+      sms_consent: 0,
+      attributes: '{}',
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
+/**
+ * The contact of a user id / anonymous id pair. A user id Baton has not seen resolves to the contact
+ * imported with that external id, else to the anonymous profile, else to a new profile; an anonymous id
+ * never seen creates an anonymous profile. Two known ids on two contacts merge them (the user id's
+ * contact survives).
+ */
+export async function resolveContact(
+  db: Db,
+  workspaceId: string,
+  refs: IdentityRefs,
+  now: number,
+): Promise<string> {
+  const userId = refs.userId || null;
+  const anonymousId = refs.anonymousId || null;
+  if (!userId && !anonymousId) {
+    throw BatonError.invalid([{ path: 'userId', message: 'needs a userId or an anonymousId' }]);
+  }
+  const byUser = userId ? await lookupIdentity(db, workspaceId, 'user_id', userId) : undefined;
+  const byAnon = anonymousId ? await lookupIdentity(db, workspaceId, 'anonymous_id', anonymousId) : undefined;
+  let contactId: string;
+  if (byUser) {
+    contactId =
+      byAnon && byAnon !== byUser ? await mergeContacts(db, workspaceId, byAnon, byUser, now) : byUser;
+  } else if (userId) {
+    const imported = await db
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('external_id', '=', userId)
+      .executeTakeFirst();
+    if (imported) {
+      contactId =
+        byAnon && byAnon !== imported.id
+          ? await mergeContacts(db, workspaceId, byAnon, imported.id, now)
+          : imported.id;
+    } else if (byAnon) {
+      contactId = byAnon;
+      await db
+        .updateTable('contacts')
+        .set({ external_id: userId, updated_at: now })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', byAnon)
+        .where('external_id', 'is', null)
+        .execute();
+    } else {
+      const fresh = newId('con', now);
+      if (!(await claimIdentity(db, workspaceId, 'user_id', userId, fresh, now))) {
+        // Another request created this user's profile in the meantime.
+        return resolveContact(db, workspaceId, refs, now);
+      }
+      await insertProfile(db, workspaceId, fresh, userId, now);
+      contactId = fresh;
+    }
+  } else {
+    if (byAnon) return byAnon;
+    const fresh = newId('con', now);
+    if (!(await claimIdentity(db, workspaceId, 'anonymous_id', anonymousId!, fresh, now))) {
+      return resolveContact(db, workspaceId, refs, now);
+    }
+    await insertProfile(db, workspaceId, fresh, null, now);
+    return fresh;
+  }
+  if (userId) await pointIdentity(db, workspaceId, 'user_id', userId, contactId, now);
+  if (anonymousId) await pointIdentity(db, workspaceId, 'anonymous_id', anonymousId, contactId, now);
+  return contactId;
+}
+
+const FILLABLE = [
+  'external_id',
+  'email',
+  'phone',
+  'first_name',
+  'last_name',
+  'title',
+  'time_zone',
+  'lifecycle_stage',
+  'account_id',
+] as const;
+
+/**
+ * Merges contact `fromId` into `intoId`: identities, events, conversions and enrollments move over (an
+ * enrollment in a campaign the survivor is already in is exited as `merged`), empty fields of the
+ * survivor take the other's values, attributes merge (the survivor's win), and `fromId` is deleted.
+ */
+export async function mergeContacts(
+  db: Db,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+  now: number,
+): Promise<string> {
+  if (fromId === intoId) return intoId;
+  const rows = await db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', [fromId, intoId])
+    .execute();
+  const from = rows.find((r) => r.id === fromId);
+  const into = rows.find((r) => r.id === intoId);
+  if (!into) throw BatonError.notFound('contact', intoId);
+  if (from) {
+    const patch: Record<string, unknown> = {};
+    for (const f of FILLABLE) if (into[f] === null && from[f] !== null) patch[f] = from[f];
+    const attributes = { ...fromJson(from.attributes, {}), ...fromJson(into.attributes, {}) };
+    // Unique keys (email, external id) move with the row: delete the source before the survivor takes them.
+    await db
+      .deleteFrom('contacts')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', fromId)
+      .execute();
+    await db
+      .updateTable('contacts')
+      .set({ ...patch, attributes: toJson(attributes), updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', intoId)
+      .execute();
+  }
+  await db
+    .updateTable('contact_identities')
+    .set({ contact_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId)
+    .execute();
+  await db
+    .updateTable('events')
+    .set({ contact_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId)
+    .execute();
+  await db
+    .updateTable('conversions')
+    .set({ contact_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId)
+    .execute();
+  const theirs = await db
+    .selectFrom('enrollments')
+    .select(['id', 'campaign_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId)
+    .execute();
+  if (theirs.length > 0) {
+    const ours = new Set(
+      (
+        await db
+          .selectFrom('enrollments')
+          .select('campaign_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('contact_id', '=', intoId)
+          .execute()
+      ).map((r) => r.campaign_id),
+    );
+    const clash = theirs.filter((e) => ours.has(e.campaign_id)).map((e) => e.id);
+    await exitEnrollments(db, workspaceId, clash, 'merged', now);
+    const move = theirs.filter((e) => !ours.has(e.campaign_id)).map((e) => e.id);
+    for (let i = 0; i < move.length; i += 500) {
+      const ids = move.slice(i, i + 500);
+      await db
+        .updateTable('enrollments')
+        .set({ contact_id: intoId })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', ids)
+        .execute();
+      await db
+        .updateTable('touches')
+        .set({ contact_id: intoId })
+        .where('workspace_id', '=', workspaceId)
+        .where('enrollment_id', 'in', ids)
+        .execute();
+    }
+  }
+  return intoId;
+}
+
+/** `alias`: the profile known by `previousId` (a user id or an anonymous id) becomes the user's. */
+export async function aliasIdentity(
+  db: Db,
+  workspaceId: string,
+  previousId: string,
+  userId: string,
+  now: number,
+): Promise<string> {
+  const previous =
+    (await lookupIdentity(db, workspaceId, 'user_id', previousId)) ??
+    (await lookupIdentity(db, workspaceId, 'anonymous_id', previousId));
+  const target = await resolveContact(db, workspaceId, { userId }, now);
+  if (previous && previous !== target) await mergeContacts(db, workspaceId, previous, target, now);
+  if (!previous) await pointIdentity(db, workspaceId, 'anonymous_id', previousId, target, now);
+  return target;
+}
+
+const TRAIT_FIELDS: Record<string, 'phone' | 'first_name' | 'last_name' | 'title'> = {
+  phone: 'phone',
+  firstName: 'first_name',
+  first_name: 'first_name',
+  lastName: 'last_name',
+  last_name: 'last_name',
+  title: 'title',
+};
+const PHONE = /^\+?[0-9 ().-]{5,32}$/;
+
+/**
+ * `identify`: resolves the contact and applies the traits (email, phone, names, time zone; everything
+ * else into attributes). An email that belongs to another contact merges the identified profile into
+ * that contact, which keeps its id and enrollments.
+ */
+export async function identifyContact(
+  db: Db,
+  workspaceId: string,
+  refs: IdentityRefs,
+  traits: Record<string, unknown>,
+  now: number,
+): Promise<string> {
+  let contactId = await resolveContact(db, workspaceId, refs, now);
+  const row = await db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirstOrThrow();
+  const patch: Record<string, unknown> = {};
+  const custom: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(traits)) {
+    if (key === 'email' && typeof value === 'string' && isValidEmail(normalizeEmail(value))) {
+      const email = normalizeEmail(value);
+      if (email === row.email) continue;
+      const owner = await db
+        .selectFrom('contacts')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('email', '=', email)
+        .executeTakeFirst();
+      if (owner) contactId = await mergeContacts(db, workspaceId, contactId, owner.id, now);
+      else patch.email = email;
+    } else if (TRAIT_FIELDS[key] && typeof value === 'string' && (key !== 'phone' || PHONE.test(value))) {
+      patch[TRAIT_FIELDS[key]] = value.trim();
+    } else if (key === 'name' && typeof value === 'string' && !('firstName' in traits)) {
+      const [first, ...rest] = value.trim().split(/\s+/);
+      patch.first_name = first ?? null;
+      if (rest.length > 0) patch.last_name = rest.join(' ');
+    } else if (
+      (key === 'timezone' || key === 'time_zone') &&
+      typeof value === 'string' &&
+      isValidTimeZone(value)
+    ) {
+      patch.time_zone = canonicalTimeZoneCase(value.trim());
+    } else if (key !== 'email' && key !== 'id' && key !== 'userId') {
+      custom[key] = value;
+    } else if (key === 'email') {
+      custom.email_invalid = value;
+    }
+  }
+  const current = await db
+    .selectFrom('contacts')
+    .select('attributes')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .executeTakeFirstOrThrow();
+  const attributes = mergeAttributes(fromJson(current.attributes, {}), custom);
+  await db
+    .updateTable('contacts')
+    .set({ ...patch, attributes: toJson(attributes), updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .execute();
+  return contactId;
+}
+
+/**
+ * `group`: the account with the group id as external id (else the traits' domain) is created or updated
+ * from the traits (domain or website, name, industry, employees → size) and the contact is linked to it.
+ */
+export async function groupContact(
+  store: Store,
+  workspaceId: string,
+  contactId: string,
+  groupId: string,
+  traits: Record<string, unknown>,
+  now: number,
+): Promise<string> {
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+  const rawDomain = str(traits.domain) ?? str(traits.website);
+  const domain = rawDomain ? normalizeDomain(rawDomain) : undefined;
+  const employees = Number(traits.employees ?? traits.size);
+  const input = {
+    external_id: groupId,
+    ...(domain && /^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain) ? { domain } : {}),
+    ...(str(traits.name) ? { name: str(traits.name) } : {}),
+    ...(str(traits.industry) ? { industry: str(traits.industry) } : {}),
+    ...(Number.isInteger(employees) && employees >= 0 ? { size: employees } : {}),
+  };
+  const accounts = new AccountsRepository(store);
+  let accountId: string;
+  try {
+    accountId = (await accounts.upsert(workspaceId, input, now)).account.id;
+  } catch (e) {
+    // The domain belongs to an account with another external id: link to that account, as the domain says.
+    const byDomain = input.domain ? await accounts.findByDomain(workspaceId, input.domain) : undefined;
+    if (!byDomain) throw e;
+    accountId = byDomain.id;
+  }
+  await store.db
+    .updateTable('contacts')
+    .set({ account_id: accountId, updated_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', contactId)
+    .execute();
+  return accountId;
+}
+
+/** The identities of a contact, for the API. */
+export async function identitiesOf(
+  db: Db,
+  workspaceId: string,
+  contactId: string,
+): Promise<Array<{ kind: string; value: string }>> {
+  return db
+    .selectFrom('contact_identities')
+    .select(['kind', 'value'])
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', contactId)
+    .orderBy('kind')
+    .orderBy('value')
+    .execute();
+}
+
+/**
+ * The synchronous resolver of the SQLite fast path (track, page and screen calls inside one
+ * better-sqlite3 transaction): known ids are a prepared point lookup; unknown ones create a profile the
+ * way `resolveContact` does. Pairs that need a merge are left to the Kysely path (returns undefined).
+ */
+export class SqliteIdentityResolver {
+  private readonly find: SQLite.Statement<[string, string, string], { contact_id: string }>;
+  private readonly byExternal: SQLite.Statement<[string, string], { id: string }>;
+  private readonly claim: SQLite.Statement<[string, string, string, string, number]>;
+  private readonly insertContact: SQLite.Statement<[string, string, string | null, number, number]>;
+
+  constructor(sqlite: SQLite.Database) {
+    this.find = sqlite.prepare(
+      'SELECT contact_id FROM contact_identities WHERE workspace_id = ? AND kind = ? AND value = ?',
+    );
+    this.byExternal = sqlite.prepare('SELECT id FROM contacts WHERE workspace_id = ? AND external_id = ?');
+    this.claim = sqlite.prepare(
+      'INSERT INTO contact_identities (workspace_id, kind, value, contact_id, created_at) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (workspace_id, kind, value) DO UPDATE SET contact_id = excluded.contact_id',
+    );
+    this.insertContact = sqlite.prepare(
+      "INSERT INTO contacts (id, workspace_id, external_id, subscription_status, sms_consent, attributes, created_at, updated_at) VALUES (?, ?, ?, 'subscribed', 0, '{}', ?, ?)",
+    );
+  }
+
+  /** Must run inside a better-sqlite3 transaction. */
+  resolve(
+    workspaceId: string,
+    userId: string | null,
+    anonymousId: string | null,
+    now: number,
+  ): string | undefined {
+    const byUser = userId ? this.find.get(workspaceId, 'user_id', userId)?.contact_id : undefined;
+    if (byUser && !anonymousId) return byUser;
+    const byAnon = anonymousId
+      ? this.find.get(workspaceId, 'anonymous_id', anonymousId)?.contact_id
+      : undefined;
+    if (byUser) {
+      if (!byAnon) this.claim.run(workspaceId, 'anonymous_id', anonymousId!, byUser, now);
+      return byAnon && byAnon !== byUser ? undefined : byUser;
+    }
+    if (!userId) {
+      if (byAnon) return byAnon;
+      const id = newId('con', now);
+      this.insertContact.run(id, workspaceId, null, now, now);
+      this.claim.run(workspaceId, 'anonymous_id', anonymousId!, id, now);
+      return id;
+    }
+    // A new user id: attaching it to an anonymous profile or an imported contact is the Kysely path's job.
+    if (byAnon || this.byExternal.get(workspaceId, userId)) return undefined;
+    const id = newId('con', now);
+    this.insertContact.run(id, workspaceId, userId, now, now);
+    this.claim.run(workspaceId, 'user_id', userId, id, now);
+    if (anonymousId) this.claim.run(workspaceId, 'anonymous_id', anonymousId, id, now);
+    return id;
+  }
+}
