@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BatonError } from '../../domain/errors.js';
 import { normalCdf } from '../stats/distributions.js';
-import { bayesianRates, expectedLoss, probabilityBBeatsA } from './bayesian.js';
+import { bayesianRates, chanceToBeBest, expectedLoss, probabilityBBeatsA } from './bayesian.js';
 
 const beta = (alpha: number, b: number) => ({ alpha, beta: b });
 
@@ -108,5 +108,29 @@ describe('bayesianRates', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('chanceToBeBest', () => {
+  // cprior tests/test_beta.py::test_beta_ab_probability (exact, rel = 1e-8): Beta(40, 60) vs Beta(70, 90)
+  // → P(A best) = 0.2737282537, P(B best) = 0.7262717462.
+  it('agrees with the exact two-arm probability', () => {
+    const [a, b] = chanceToBeBest([beta(40, 60), beta(70, 90)]);
+    expect(a).toBeCloseTo(0.2737282537, 9);
+    expect(b).toBeCloseTo(0.7262717462, 9);
+  });
+
+  // cprior tests/test_beta.py::test_beta_mv_probability_vs_all: A = Beta(40, 600), B = Beta(70, 900),
+  // C = Beta(100, 1400) → probability_vs_all(B) = 0.6003181, asserted there with rel = 1e-2 (sampling methods).
+  it('matches cprior probability_vs_all for three arms', () => {
+    const [, b] = chanceToBeBest([beta(40, 600), beta(70, 900), beta(100, 1400)]);
+    expect(Math.abs(b! - 0.6003181) / 0.6003181).toBeLessThan(1e-2);
+  });
+
+  it('sums to 1 and gives a single arm certainty', () => {
+    const p = chanceToBeBest([beta(1, 2), beta(3, 4), beta(5, 6), beta(30, 40)]);
+    expect(p.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 8);
+    expect(chanceToBeBest([beta(3, 4)])).toEqual([1]);
+    expect(() => chanceToBeBest([beta(0.5, 4), beta(3, 4)])).toThrow(BatonError);
   });
 });

@@ -122,6 +122,42 @@ describe('decideWinner', () => {
     });
   });
 
+  it("reports each arm's chance to be best, consistent with the pairwise chance for two arms", () => {
+    const two = decideWinner(
+      [
+        { id: 'a', conversions: 39, n: 98 },
+        { id: 'b', conversions: 69, n: 158 },
+      ],
+      config,
+      T0,
+    );
+    // cprior: P(Beta(70, 90) > Beta(40, 60)) = 0.7262717462
+    expect(two.chanceToBeBest!.b).toBeCloseTo(0.7262717462, 8);
+    expect(two.chanceToBeBest!.a).toBeCloseTo(0.2737282538, 8);
+    const three = decideWinner(
+      [
+        { id: 'a', conversions: 39, n: 638 },
+        { id: 'b', conversions: 69, n: 968 },
+        { id: 'c', conversions: 99, n: 1498 },
+      ],
+      config,
+      T0,
+    );
+    // cprior test_beta_mv_probability_vs_all: Beta(40, 600), Beta(70, 900), Beta(100, 1400) → B 0.6003181 (rel 1e-2).
+    expect(Math.abs(three.chanceToBeBest!.b! - 0.6003181) / 0.6003181).toBeLessThan(1e-2);
+    const lower = decideWinner(
+      [
+        { id: 'a', conversions: 39, n: 638 },
+        { id: 'b', conversions: 69, n: 968 },
+        { id: 'c', conversions: 99, n: 1498 },
+      ],
+      { ...config, direction: 'lower' },
+      T0,
+    );
+    expect(lower.chanceToBeBest!.b!).toBeLessThan(three.chanceToBeBest!.b!);
+    expect(Object.values(lower.chanceToBeBest!).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 8);
+  });
+
   it('splits alpha across variants (Bonferroni)', () => {
     const arms: ArmData[] = [
       { id: 'a', conversions: 1, n: 10 },

@@ -10,7 +10,7 @@ import {
   type Moments,
   type RateArm,
 } from './arms.js';
-import { bayesianRates } from './bayesian.js';
+import { bayesianRates, chanceToBeBest } from './bayesian.js';
 import { relativeLift } from './relative-lift.js';
 import { confidenceSequence, DEFAULT_TUNING } from './sequential.js';
 import { sampleRatioMismatch, type SrmResult } from './srm.js';
@@ -71,6 +71,8 @@ export interface WinnerDecision {
   /** Per-comparison alpha after the Bonferroni split. */
   alpha: number;
   comparisons: ArmComparison[];
+  /** Rates only: P(each arm has the highest rate — or the lowest for direction "lower"), by arm id. */
+  chanceToBeBest: Record<string, number> | null;
   srm: SrmResult | null;
 }
 
@@ -164,8 +166,28 @@ export function decideWinner(arms: ArmData[], config: WinnerConfig, now: number)
       )
     : null;
 
+  let best: Record<string, number> | null = null;
+  if (arms.every(isRate)) {
+    const posteriors = arms.map((a) => {
+      const r = a as { id: string } & RateArm;
+      // "Lower is better" is "higher is better" for the complementary rate: swap alpha and beta.
+      const alphaBeta = { alpha: 1 + r.conversions, beta: 1 + r.n - r.conversions };
+      return sign > 0 ? alphaBeta : { alpha: alphaBeta.beta, beta: alphaBeta.alpha };
+    });
+    const p =
+      arms.length === 2
+        ? (() => {
+            const variantFirst = comparisons[0]!.chanceToBeatControl!;
+            return arms[0]!.id === config.controlId
+              ? [1 - variantFirst, variantFirst]
+              : [variantFirst, 1 - variantFirst];
+          })()
+        : chanceToBeBest(posteriors);
+    best = Object.fromEntries(arms.map((a, i) => [a.id, p[i]!]));
+  }
+
   const due = config.decisionAt !== undefined && config.decisionAt !== null && now >= config.decisionAt;
-  const base = { alpha, comparisons, srm };
+  const base = { alpha, comparisons, chanceToBeBest: best, srm };
   const fallback = (reason: string): WinnerDecision => ({
     ...base,
     verdict: 'no_difference',

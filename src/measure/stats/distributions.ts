@@ -2,6 +2,7 @@
 import normal from '@stdlib/stats-base-dists-normal';
 import studentT from '@stdlib/stats-base-dists-t';
 import chisquare from '@stdlib/stats-base-dists-chisquare';
+import beta from '@stdlib/stats-base-dists-beta';
 
 /** Standard normal CDF Φ(x). */
 export function normalCdf(x: number): number {
@@ -46,6 +47,21 @@ export function chiSquareSf(x: number, k: number): number {
 /** Chi-square quantile with k degrees of freedom. */
 export function chiSquareQuantile(p: number, k: number): number {
   return chisquare.quantile(p, k);
+}
+
+/** ln of the Beta(a, b) density at x. */
+export function betaLogPdf(x: number, a: number, b: number): number {
+  return beta.logpdf(x, a, b);
+}
+
+/** ln of the Beta(a, b) CDF at x. */
+export function betaLogCdf(x: number, a: number, b: number): number {
+  return beta.logcdf(x, a, b);
+}
+
+/** Beta(a, b) quantile. */
+export function betaQuantile(p: number, a: number, b: number): number {
+  return beta.quantile(p, a, b);
 }
 
 /** Rounding can push a computed probability a hair outside [0, 1]; probabilities we report never leave it. */
