@@ -62,23 +62,17 @@ export async function gatherLintFacts(
       audienceSpec.segment !== undefined ||
       audienceSpec.segment_id !== undefined ||
       audienceSpec.accounts !== undefined;
-    let goalBaselineRate: number | null = null;
-    if (
-      preview.count > 0 &&
-      (spec.goal || (await otherLiveCampaigns(store, workspaceId, spec.id)).length > 0)
-    ) {
+    // Contact ids only when a rule needs them: the holdout baseline or an overlap with a live campaign.
+    const holdout = (spec.measurement?.holdout_percent ?? 0) > 0;
+    const others = await otherLiveCampaigns(store, workspaceId, spec.id);
+    if (preview.count > 0 && ((holdout && spec.goal) || others.length > 0)) {
       audienceIds = (await resolveAudience(store, workspaceId, audienceSpec, { now, channel })).contactIds;
     }
-    if (spec.goal && preview.count > 0) {
+    let goalBaselineRate: number | null = null;
+    if (spec.goal && holdout && preview.count > 0) {
+      const from = now - spec.goal.lookback_days * DAY;
       goalBaselineRate =
-        (await convertersAmong(
-          store,
-          workspaceId,
-          spec.goal.event,
-          now - spec.goal.lookback_days * DAY,
-          now,
-          audienceIds,
-        )) / preview.count;
+        (await convertersAmong(store, workspaceId, spec.goal.event, from, now, audienceIds)) / preview.count;
     }
     facts = {
       count: preview.count,
@@ -164,22 +158,49 @@ async function overlapsWith(
 ): Promise<OverlapFact[]> {
   const others = await otherLiveCampaigns(store, workspaceId, selfId);
   if (others.length === 0) return [];
+  const ids = others.map((c) => c.id);
   const counts = new Map<string, number>();
-  for (let i = 0; i < contactIds.length; i += CHUNK) {
+  const enrolled = Number(
+    (
+      await store.db
+        .selectFrom('enrollments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .where('state', '=', 'active')
+        .where('campaign_id', 'in', ids)
+        .executeTakeFirst()
+    )?.n ?? 0,
+  );
+  if (enrolled <= contactIds.length) {
+    // Fewer live enrollments than audience contacts: read them and intersect here.
+    const audience = new Set(contactIds);
     const rows = await store.db
       .selectFrom('enrollments')
-      .select(['campaign_id', (eb) => eb.fn.count<number>('contact_id').distinct().as('n')])
+      .select(['campaign_id', 'contact_id'])
       .where('workspace_id', '=', workspaceId)
       .where('state', '=', 'active')
-      .where(
-        'campaign_id',
-        'in',
-        others.map((c) => c.id),
-      )
-      .where('contact_id', 'in', contactIds.slice(i, i + CHUNK))
-      .groupBy('campaign_id')
+      .where('campaign_id', 'in', ids)
       .execute();
-    for (const r of rows) counts.set(r.campaign_id, (counts.get(r.campaign_id) ?? 0) + Number(r.n));
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const key = `${r.campaign_id}\u0000${r.contact_id}`;
+      if (!audience.has(r.contact_id) || seen.has(key)) continue;
+      seen.add(key);
+      counts.set(r.campaign_id, (counts.get(r.campaign_id) ?? 0) + 1);
+    }
+  } else {
+    for (let i = 0; i < contactIds.length; i += CHUNK) {
+      const rows = await store.db
+        .selectFrom('enrollments')
+        .select(['campaign_id', (eb) => eb.fn.count<number>('contact_id').distinct().as('n')])
+        .where('workspace_id', '=', workspaceId)
+        .where('state', '=', 'active')
+        .where('campaign_id', 'in', ids)
+        .where('contact_id', 'in', contactIds.slice(i, i + CHUNK))
+        .groupBy('campaign_id')
+        .execute();
+      for (const r of rows) counts.set(r.campaign_id, (counts.get(r.campaign_id) ?? 0) + Number(r.n));
+    }
   }
   return others
     .filter((c) => (counts.get(c.id) ?? 0) > 0)
