@@ -299,7 +299,10 @@ export async function previewAudience(
   const table = sql.table(`aud_${randomBytes(6).toString('hex')}`);
   const sampleSize = Math.min(options.sampleSize ?? 20, 100);
   const n = (v: unknown): number => Number(v ?? 0);
-  return store.db.connection().execute(async (db) => {
+  // Inside a transaction (launch) the temporary table lives on the transaction's connection.
+  const onOneConnection = <T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> =>
+    store.db.isTransaction ? fn(store.db) : store.db.connection().execute(fn);
+  return onOneConnection(async (db) => {
     // One pass over the segment into a temporary table; every figure below reads that small table.
     await sql`create temporary table ${table} (id text primary key, account_id text, lifecycle_stage text, reason text)`.execute(
       db,
