@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeContactsCsv } from '../bench/import.bench.js';
+import { contactRow, writeContactsCsv } from '../bench/import.bench.js';
+import { BatonError } from '../src/domain/errors.js';
 import { importAccounts, importContacts, type ImportResult } from '../src/store/import/index.js';
 import { fromJson } from '../src/store/json.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from './support/stores.js';
@@ -260,6 +261,54 @@ describe.each(dialects)('CSV import on %s', (dialect) => {
     expect(r.issues.slice(0, 3)).toEqual([]);
     expect(r).toMatchObject({ committed: true, rows: 100_000, inserted: 100_000 });
     expect(await count(ws, 'contacts')).toBe(100_000);
+  }, 120_000);
+});
+
+// Only PostgreSQL lets another writer in during an import: SQLite's import holds the write lock.
+describe('CSV import on postgres with a concurrent writer', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+  });
+  afterAll(() => store.dispose());
+
+  it('fails as a conflict, writing nothing, when another writer takes a key of the file mid-import', async () => {
+    const ws = await newWorkspace(store);
+    const dir = mkdtempSync(join(tmpdir(), 'baton-import-race-'));
+    const file = join(dir, 'race.csv');
+    writeContactsCsv(file, 20_000); // ~2 MiB: two chunks
+    const lastEmail = contactRow(19_999)[0]!;
+    let raced = false;
+    const run = importContacts(store, file, {
+      workspaceId: ws,
+      now: NOW,
+      onProgress: async () => {
+        if (raced) return;
+        raced = true;
+        await store.db
+          .insertInto('contacts')
+          .values({
+            id: 'con_race',
+            workspace_id: ws,
+            email: lastEmail,
+            subscription_status: 'subscribed',
+            sms_consent: 0,
+            attributes: '{}',
+            created_at: NOW,
+            updated_at: NOW,
+          })
+          .execute();
+      },
+    });
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(error).toBeInstanceOf(BatonError);
+    expect((error as BatonError).code).toBe('conflict');
+    const rows = await store.db.selectFrom('contacts').select('id').where('workspace_id', '=', ws).execute();
+    expect(rows).toEqual([{ id: 'con_race' }]);
   }, 120_000);
 });
 

@@ -33,8 +33,8 @@ export interface ImportOptions {
   skipInvalid?: boolean;
   /** Where rejects go with `skipInvalid` (default: FILE.rejects.csv next to the file). */
   rejectsPath?: string;
-  /** Called after each chunk of the file (about 1 MiB). */
-  onProgress?: (p: ImportProgress) => void;
+  /** Called after each chunk of the file (about 1 MiB); a returned promise is awaited. */
+  onProgress?: (p: ImportProgress) => void | Promise<void>;
 }
 
 export interface ImportProgress {
@@ -294,7 +294,7 @@ async function runImport(
             for (const r of queue.splice(0)) onRecord(r);
           }
           if (write.enabled) await session.writer.flush(false);
-          options.onProgress?.({ bytesRead, totalBytes, rows });
+          await options.onProgress?.({ bytesRead, totalBytes, rows });
         },
       },
     );
@@ -362,20 +362,31 @@ async function inTransaction(
     });
     return;
   }
-  await store.db.transaction().execute(async (trx) => {
-    await body({
-      db: trx,
-      dialect: 'postgres',
-      writer: postgresWriter(trx, spec, ws, options.now),
-      select: async (query) => {
-        const [before, after] = query.split('$ws');
-        const r = await sql<Record<string, unknown>>`${sql.raw(before!)}${ws}${sql.raw(after ?? '')}`.execute(
-          trx,
-        );
-        return r.rows.map((row) => Object.values(row));
-      },
+  await store.db
+    .transaction()
+    .execute(async (trx) => {
+      await body({
+        db: trx,
+        dialect: 'postgres',
+        writer: postgresWriter(trx, spec, ws, options.now),
+        select: async (query) => {
+          const [before, after] = query.split('$ws');
+          const r = await sql<
+            Record<string, unknown>
+          >`${sql.raw(before!)}${ws}${sql.raw(after ?? '')}`.execute(trx);
+          return r.rows.map((row) => Object.values(row));
+        },
+      });
+    })
+    .catch((e: unknown) => {
+      // Keys were checked against the rows stored when the import began; another writer got there since.
+      if ((e as { code?: unknown }).code !== '23505') throw e;
+      throw new BatonError(
+        'conflict',
+        `another writer stored a ${spec.table === 'contacts' ? 'contact' : 'account'} with a key of this file while it was imported; nothing was imported, run the import again`,
+        { detail: (e as { detail?: unknown }).detail },
+      );
     });
-  });
 }
 
 /**
