@@ -2,6 +2,8 @@
 // a window and a measurement plan. This schema is the contract of campaign files and of the API.
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { conditionStepIds, stepConditionSchema, type StepCondition } from '../planning/conditions.js';
+import { parseDelay } from '../planning/delay.js';
 import { isValidTimeZone } from './time-zones.js';
 
 export const CHANNELS = ['email', 'ads', 'social', 'sms', 'webhook', 'task', 'log'] as const;
@@ -70,39 +72,23 @@ export const sendWindowSchema = z
 export const delaySchema = z
   .union([z.string(), z.number()])
   .transform((v) => (typeof v === 'number' ? `${v}d` : v.trim()))
-  .refine(
-    (s) => /^\d+(\.\d+)?(m|h|d|bd|w)$/.test(s),
-    'must be a non-negative delay such as 0d, 2h, 3bd or 1w',
-  );
+  .superRefine((s, ctx) => {
+    // The planning module's parser is the one the engine uses: the file is refused exactly when the
+    // engine could not plan the step.
+    try {
+      parseDelay(s);
+    } catch (e) {
+      ctx.addIssue({
+        code: 'custom',
+        message: e instanceof Error ? e.message.replace(/^delay: /, '') : String(e),
+      });
+    }
+  });
 
-export type StepCondition =
-  | { opened: string }
-  | { clicked: string }
-  | { replied: string }
-  | { delivered: string }
-  | { not: StepCondition }
-  | { all: StepCondition[] }
-  | { any: StepCondition[] };
-
-export const stepConditionSchema: z.ZodType<StepCondition> = z.lazy(() =>
-  z.union([
-    z.object({ opened: z.string() }).strict(),
-    z.object({ clicked: z.string() }).strict(),
-    z.object({ replied: z.string() }).strict(),
-    z.object({ delivered: z.string() }).strict(),
-    z.object({ not: stepConditionSchema }).strict(),
-    z.object({ all: z.array(stepConditionSchema).min(1) }).strict(),
-    z.object({ any: z.array(stepConditionSchema).min(1) }).strict(),
-  ]),
-);
+export { stepConditionSchema, type StepCondition };
 
 /** Step ids a condition refers to. */
-export function conditionSteps(c: StepCondition): string[] {
-  if ('not' in c) return conditionSteps(c.not);
-  if ('all' in c) return c.all.flatMap(conditionSteps);
-  if ('any' in c) return c.any.flatMap(conditionSteps);
-  return [Object.values(c)[0] as string];
-}
+export const conditionSteps = conditionStepIds;
 
 export const variantSchema = z
   .object({
