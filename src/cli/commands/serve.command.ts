@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { buildApp } from '../../api/app.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { defaultChannels } from '../../channels/registry.js';
+import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
 import { openCliContext } from '../context.js';
 
@@ -25,7 +26,7 @@ export function register(program: Command): void {
       const channels = defaultChannels(ctx.store);
       const worker =
         ctx.store.dialect === 'sqlite'
-          ? new Worker(ctx.store, channels, ctx.clock, { workerId: `serve:${process.pid}` })
+          ? new Worker(ctx.store, channels, ctx.clock, { workerId: `serve:${process.pid}`, processEvents })
           : null;
       await app.listen({ port, host: opts.host });
       worker?.start();

@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { defaultChannels } from '../../channels/registry.js';
+import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
 import { openCliContext } from '../context.js';
 
@@ -17,6 +18,7 @@ export function register(program: Command): void {
       const worker = new Worker(ctx.store, channels, ctx.clock, {
         workerId: opts.id ?? `${hostname()}:${process.pid}`,
         batchSize: Number(opts.batch),
+        processEvents,
       });
       worker.start();
       console.log(`baton worker ${opts.id ?? process.pid} running on ${ctx.store.dialect}`);
