@@ -13,6 +13,7 @@ import {
   pauseCampaign,
   planHash,
   resumeCampaign,
+  reviewCampaign,
   tickLifecycle,
   validateCampaignSpec,
 } from '../src/store/campaigns/index.js';
@@ -254,6 +255,8 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
     const ended = await endCampaign(store, ws, 'q1-launch', NOW + 4);
     expect([ended.status, ended.endedAt]).toEqual(['completed', NOW + 4]);
     expect((await caught(launchCampaign(store, ws, 'q1-launch', NOW + 5))).code).toBe('illegal_transition');
+    expect((await reviewCampaign(store, ws, 'q1-launch', NOW + 6)).status).toBe('reviewed');
+    expect((await caught(endCampaign(store, ws, 'q1-launch', NOW + 7))).message).toMatch(/no further change/);
     expect((await caught(deleteCampaign(store, ws, 'q1-launch'))).code).toBe('conflict');
   });
 
@@ -297,9 +300,9 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
       (await lintCampaignSpec(store, ws, broad, NOW, { templates: [TEMPLATE] })).map((f) => f.code),
     ).toEqual(['audience_too_broad']);
     const missingList = validateCampaignSpec(campaign({ audience: { segment: { list: 'nope' } } }));
-    expect((await lintCampaignSpec(store, ws, missingList, NOW, { templates: [TEMPLATE] }))[0]?.code).toBe(
-      'audience_invalid',
-    );
+    const invalid = (await lintCampaignSpec(store, ws, missingList, NOW, { templates: [TEMPLATE] }))[0];
+    expect(invalid?.code).toBe('audience_invalid');
+    expect(invalid?.message).toMatch(/audience\.segment.*"nope"/);
   });
 
   it('warns about overlap with another running campaign enrolling the same people, naming it', async () => {

@@ -3,6 +3,7 @@ import { CAMPAIGN_STATUSES, type CampaignStatus } from './campaign.js';
 import { BatonError } from './errors.js';
 import {
   LIFECYCLE_ACTIONS,
+  MANUAL_ACTIONS,
   allowedActions,
   launchTarget,
   transition,
@@ -47,8 +48,15 @@ describe('campaign lifecycle', () => {
     const e = err as BatonError;
     expect(e.code).toBe('illegal_transition');
     expect(e.message).toContain(`it is ${from}`);
-    expect(e.details).toEqual({ status: from, action, allowed: allowedActions(from) });
-    for (const a of allowedActions(from)) expect(e.message).toContain(a);
+    const who = MANUAL_ACTIONS.includes(action) ? 'person' : 'any';
+    expect(e.details).toEqual({ status: from, action, allowed: allowedActions(from, who) });
+    for (const a of allowedActions(from, who)) expect(e.message).toContain(a);
+  });
+
+  it('tells a person only the moves a person can make', () => {
+    expect(allowedActions('running', 'person')).toEqual(['pause', 'end']);
+    expect(allowedActions('scheduled', 'person')).toEqual(['pause', 'end']);
+    expect(allowedActions('running')).toEqual(['pause', 'end', 'complete']);
   });
 
   it('has no way out of reviewed or cancelled', () => {

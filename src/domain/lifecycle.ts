@@ -21,8 +21,13 @@ const TABLE: Record<CampaignStatus, Partial<Record<LifecycleAction, CampaignStat
   cancelled: {},
 };
 
-export function allowedActions(status: CampaignStatus): LifecycleAction[] {
-  return LIFECYCLE_ACTIONS.filter((a) => TABLE[status][a] !== undefined);
+/** Actions a person can take (the others, `start` and `complete`, are the clock's). */
+export const MANUAL_ACTIONS: readonly LifecycleAction[] = ['launch', 'pause', 'resume', 'end', 'review'];
+
+export function allowedActions(status: CampaignStatus, who: 'person' | 'any' = 'any'): LifecycleAction[] {
+  return LIFECYCLE_ACTIONS.filter(
+    (a) => TABLE[status][a] !== undefined && (who === 'any' || MANUAL_ACTIONS.includes(a)),
+  );
 }
 
 /** The status after `action`, or BatonError('illegal_transition') naming the state and what is allowed. */
@@ -33,7 +38,7 @@ export function transition(
 ): CampaignStatus {
   const next = TABLE[status][action];
   if (next === undefined) {
-    const allowed = allowedActions(status);
+    const allowed = allowedActions(status, MANUAL_ACTIONS.includes(action) ? 'person' : 'any');
     throw new BatonError(
       'illegal_transition',
       `cannot ${action} ${campaignId}: it is ${status}; ${

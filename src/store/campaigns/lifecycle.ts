@@ -166,6 +166,16 @@ export function endCampaign(
   return move(store, workspaceId, id, 'end', now, hooks.onEnded);
 }
 
+/** Marks a completed campaign as reviewed (the review module calls this once its report is written). */
+export function reviewCampaign(
+  store: Store,
+  workspaceId: string,
+  id: string,
+  now: number,
+): Promise<Campaign> {
+  return move(store, workspaceId, id, 'review', now, undefined);
+}
+
 export interface TickChange {
   id: string;
   from: CampaignStatus;

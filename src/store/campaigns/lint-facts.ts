@@ -83,7 +83,9 @@ export async function gatherLintFacts(
     };
   } catch (e) {
     if (!isBatonError(e) || e.code !== 'invalid_input') throw e;
-    audienceError = e.message;
+    const issue = (e.details as { issues?: Array<{ path: string; message: string }> } | undefined)
+      ?.issues?.[0];
+    audienceError = issue ? `audience.${issue.path}: ${issue.message}` : e.message;
   }
 
   const goalEventSeen = spec.goal
