@@ -15,6 +15,7 @@ import { contactsRoutes } from './contacts.routes.js';
 import { campaignsRoutes } from './campaigns.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
 import { eventsRoutes } from './events.routes.js';
+import { forecastRoutes } from './forecast.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -39,4 +40,5 @@ export const apiRouteModules: RouteModule[] = [
   listsRoutes,
   campaignsRoutes,
   eventsRoutes,
+  forecastRoutes,
 ];

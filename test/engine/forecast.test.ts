@@ -1,0 +1,196 @@
+// The forecast on both stores, over the API and through the real CLI: the audience walked through the
+// sequence with the engine's planning code, another running campaign's planned touch counted in the caps,
+// a conditional step counted apart, a touch that no longer fits before the end, and nothing written.
+// Expected placements are worked out by hand from the rules (default send window Mon–Fri 09:00–17:00,
+// default caps 1 a day and 3 in any 7 days), not by running the code.
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignSchema, type CampaignInput } from '../../src/domain/campaign.js';
+import { workspaceSettings } from '../../src/domain/workspace-settings.js';
+import { buildRuntime } from '../../src/engine/campaign-runtime.js';
+import { enrollContacts } from '../../src/engine/enroller.js';
+import { forecastCampaign, formatForecast } from '../../src/engine/forecast.js';
+import { CampaignsRepository } from '../../src/store/campaigns.repository.js';
+import type { Store } from '../../src/store/db.js';
+import { newId } from '../../src/store/ids.js';
+import { openStore } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { apiFor, bearer } from '../api/api-harness.js';
+import { dialects, newWorkspace, openTestStore, tempSqliteUrl, type TestStore } from '../support/stores.js';
+
+const MONDAY = Date.parse('2027-01-04T00:00:00Z');
+const at = (iso: string): number => Date.parse(iso);
+
+const WINDOW = { start: '2027-01-04T00:00', end: '2027-01-08T17:00', timezone: 'UTC' };
+const SPRING: CampaignInput = {
+  id: 'spring',
+  name: 'Spring',
+  objective: 'leads',
+  window: WINDOW,
+  audience: { segment: { all: [{ attribute: 'lifecycle_stage', op: 'eq', value: 'lead' }] } },
+  channels: ['email', 'task'],
+  sequence: [
+    { id: 'intro', channel: 'email', delay: '0d', subject: 'Hi' },
+    { id: 'follow', channel: 'email', delay: '1d', subject: 'Again' },
+    { id: 'nudge', channel: 'task', delay: '2d', when: { not: { opened: 'intro' } } },
+  ],
+};
+const OTHER: CampaignInput = {
+  id: 'other',
+  name: 'Other',
+  objective: 'leads',
+  window: WINDOW,
+  channels: ['email'],
+  sequence: [{ id: 'hello', channel: 'email', delay: '0d', subject: 'Hello' }],
+};
+
+/** Two leads in UTC (`busy` already has another campaign's touch on Monday 09:00) and an unsubscribed one. */
+async function seed(store: Store, ws: string): Promise<void> {
+  const contact = (email: string, status = 'subscribed') => ({
+    id: newId('ct', MONDAY),
+    workspace_id: ws,
+    email,
+    lifecycle_stage: 'lead',
+    time_zone: 'UTC',
+    subscription_status: status,
+    sms_consent: 0,
+    attributes: '{}',
+    created_at: MONDAY,
+    updated_at: MONDAY,
+  });
+  const free = contact(`free-${ws}@example.test`);
+  const busy = contact(`busy-${ws}@example.test`);
+  const gone = contact(`gone-${ws}@example.test`, 'unsubscribed');
+  await store.db.insertInto('contacts').values([free, busy, gone]).execute();
+  const repo = new CampaignsRepository(store);
+  await repo.insert(ws, campaignSchema.parse(SPRING), MONDAY);
+  const other = campaignSchema.parse(OTHER);
+  await repo.insert(ws, other, MONDAY);
+  await repo.setStatus(ws, other.id, 'draft', 'running', MONDAY, { launchedAt: MONDAY });
+  const rt = buildRuntime(ws, other, 1, workspaceSettings({}));
+  const r = await enrollContacts(store, rt, [{ id: busy.id, account_id: null, time_zone: 'UTC' }], MONDAY);
+  expect(r.touchesPlanned).toBe(1);
+}
+
+async function rowCounts(store: Store): Promise<number[]> {
+  const out: number[] = [];
+  for (const table of ['touches', 'enrollments', 'events', 'channel_log'] as const) {
+    const r = await store.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    out.push(Number(r.n));
+  }
+  return out;
+}
+
+describe.each(dialects)('forecast on %s', (dialect) => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+    ({ app } = await apiFor(store));
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.dispose();
+  });
+
+  it('plans the audience against the other campaigns, counts caps, conditions and the end, writes nothing', async () => {
+    const ws = await newWorkspace(store);
+    await seed(store, ws);
+    const before = await rowCounts(store);
+    const f = await forecastCampaign(store, ws, 'spring', { from: MONDAY });
+    expect(await rowCounts(store)).toEqual(before);
+
+    expect(f.audience).toEqual({ contacts: 2, holdout: 0, treatment: 2 });
+    expect(f.otherCampaignTouches).toBe(1);
+    // free: intro Mon 09:00, follow Tue 09:00, nudge (if) Thu 09:00 — the third touch in 7 days is allowed.
+    // busy: Monday is taken by `other` → intro Tue 09:00 (pushed 24 h), follow Wed 09:00, nudge Fri would be
+    // the 4th touch in 7 days → next allowed Mon 11th 09:00, after the end (Fri 8th 17:00): window_closed.
+    expect(f.days).toEqual([
+      { date: '2027-01-04', channels: { email: 1 }, total: 1, conditional: {} },
+      { date: '2027-01-05', channels: { email: 2 }, total: 2, conditional: {} },
+      { date: '2027-01-06', channels: { email: 1 }, total: 1, conditional: {} },
+      { date: '2027-01-07', channels: {}, total: 0, conditional: { task: 1 } },
+    ]);
+    expect(f.peak).toEqual({ date: '2027-01-05', touches: 2 });
+    expect(f.totals).toEqual({ touches: 4, conditional: 1, windowClosed: 1 });
+    expect(f.capped).toEqual({ people: 1, touches: 1, medianPushHours: 24, maxPushHours: 24 });
+    expect(f.windowClosed).toEqual({ people: 1, touches: 1 });
+    expect(f.steps).toEqual([
+      { id: 'intro', channel: 'email', conditional: false, planned: 2, pushed: 1, windowClosed: 0 },
+      { id: 'follow', channel: 'email', conditional: false, planned: 2, pushed: 0, windowClosed: 0 },
+      { id: 'nudge', channel: 'task', conditional: true, planned: 1, pushed: 0, windowClosed: 1 },
+    ]);
+    expect(f.lastTouchAt).toBe(at('2027-01-07T09:00:00Z'));
+    expect(f.end).toBe(at('2027-01-08T17:00:00Z'));
+
+    const text = formatForecast(f);
+    expect(text).toContain('Pushed by caps: 1 people, 1 touches, median 24 h, max 24 h');
+    expect(text).toMatch(/2027-01-05\s+2\s+0\s+2\s+0/);
+  });
+
+  it('serves GET /api/v1/campaigns/:id/forecast from the clock, and 404 for an unknown campaign', async () => {
+    const ws = await newWorkspace(store);
+    await seed(store, ws);
+    const auth = await bearer(store, ws, ['read']);
+    // The API clock stands at Monday 12:00: free goes at 12:00 each day; busy's Monday is taken, so its
+    // intro goes Tuesday 09:00, 21 h after the 12:00 slot it wanted.
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/spring/forecast',
+      headers: { authorization: auth },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.start).toBe('2027-01-04T12:00:00.000Z');
+    expect(body.totals).toEqual({ touches: 4, conditional: 1, window_closed: 1 });
+    expect(body.capped).toEqual({ people: 1, touches: 1, median_push_hours: 21, max_push_hours: 21 });
+    expect(body.last_touch_at).toBe('2027-01-07T12:00:00.000Z');
+    const missing = await app.inject({
+      method: 'GET',
+      url: '/api/v1/campaigns/nope/forecast',
+      headers: { authorization: auth },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('not_found');
+  });
+});
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+describe('baton forecast (CLI)', () => {
+  const tmp = tempSqliteUrl();
+  beforeAll(async () => {
+    const store = openStore(tmp.url);
+    await migrateToLatest(store);
+    const ws = await newWorkspace(store, MONDAY);
+    await seed(store, ws);
+    await store.close();
+  });
+  afterAll(() => tmp.cleanup());
+
+  const baton = async (args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', TSX, join(ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, BATON_DB: tmp.url },
+    });
+
+  it('prints the table and the JSON', async () => {
+    const text = await baton(['forecast', 'spring', '--from', '2027-01-04T00:00:00Z']);
+    expect(text.stdout).toContain('Audience 2 (holdout 0, treatment 2)');
+    expect(text.stdout).toContain('After the end (window_closed): 1 touches, 1 people');
+    expect(text.stdout).toMatch(/nudge \(if\)\s+task\s+1\s+0\s+1/);
+    const json = await baton(['forecast', 'spring', '--from', '2027-01-04T00:00:00Z', '--json']);
+    const body = JSON.parse(json.stdout);
+    expect(body.peak).toEqual({ date: '2027-01-05', touches: 2 });
+    expect(body.last_touch_at).toBe('2027-01-07T09:00:00.000Z');
+    expect(Math.abs(body.capped.max_push_hours - 24)).toBeLessThan(1e-9);
+  }, 120_000);
+});
