@@ -8,12 +8,14 @@ import * as importCmd from './import.command.js';
 import * as keys from './keys.command.js';
 import * as migrate from './migrate.command.js';
 import * as serve from './serve.command.js';
+import * as demo from './demo.command.js';
 import * as worker from './worker.command.js';
 import * as forecast from './forecast.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
   keys,
+  demo,
   serve,
   worker,
   abtest,
