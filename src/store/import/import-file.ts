@@ -3,25 +3,18 @@
 // the others go to a rejects file. Keys are resolved in memory against the workspace's existing rows, so
 // duplicates inside the file are reported (never merged) and the writes are plain inserts and updates.
 import { rm, stat } from 'node:fs/promises';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
-import { emailDomain } from '../../domain/contact.js';
 import { BatonError } from '../../domain/errors.js';
 import type { Store } from '../db.js';
-import type { Database } from '../schema.js';
+import { adoptContacts, linkAccount, loadAccountKeys } from './account-links.js';
 import { ACCOUNT_COLUMNS, ACCOUNT_FIELDS, ACCOUNT_KEYS, AccountRowValidator } from './account-rows.js';
 import { bulkIds } from './bulk-ids.js';
 import { planHeader, type RowIssue } from './columns.js';
-import {
-  CONTACT_COLUMNS,
-  CONTACT_FIELDS,
-  CONTACT_KEYS,
-  ContactRowValidator,
-  type ContactCandidate,
-} from './contact-rows.js';
+import { CONTACT_COLUMNS, CONTACT_FIELDS, CONTACT_KEYS, ContactRowValidator } from './contact-rows.js';
 import { readCsv, type CsvRecord } from './csv-reader.js';
+import { inTransaction, type Session } from './import-session.js';
+import { claim, loadKeys, resolve, type KeyNames } from './keys.js';
 import { RejectsFile, rejectsPathFor } from './rejects.js';
-import { postgresWriter, sqliteWriter, type TableSpec, type TableWriter } from './table-writer.js';
+import type { TableSpec } from './table-writer.js';
 
 export type ImportEntity = 'contacts' | 'accounts';
 
@@ -73,27 +66,6 @@ const ACCOUNT_SPEC: TableSpec = {
   pgTypes: { size: 'integer', attributes: 'jsonb' },
 };
 
-/** A stored row the file may update; `line` is set once a row of the file has claimed it. */
-interface Existing {
-  id: string;
-  /** email (contacts) or domain (accounts) */
-  key: string | null;
-  externalId: string | null;
-  accountId: string | null;
-  line: number;
-}
-
-/** Key → the line of this file that holds it, or the stored row that has it. */
-type KeyMap = Map<string, number | Existing>;
-
-interface Session {
-  db: Kysely<Database>;
-  dialect: Store['dialect'];
-  writer: TableWriter;
-  /** Reads the workspace's rows of a table, a few columns at a time. */
-  select(query: string): Promise<unknown[][]>;
-}
-
 /** Handles one data row; returns false when the row is rejected (its issues appended). */
 type RowHandler = (record: CsvRecord, issues: RowIssue[]) => boolean;
 
@@ -108,21 +80,7 @@ export function importContacts(store: Store, file: string, options: ImportOption
       externalColumn: columnOf('external_id'),
       noun: 'contact',
     };
-    const byEmail: KeyMap = new Map();
-    const byExternal: KeyMap = new Map();
-    for (const [id, email, externalId, accountId] of await session.select(
-      'SELECT id, email, external_id, account_id FROM contacts WHERE workspace_id = $ws',
-    )) {
-      const e: Existing = {
-        id: String(id),
-        key: (email as string | null) ?? null,
-        externalId: (externalId as string | null) ?? null,
-        accountId: (accountId as string | null) ?? null,
-        line: 0,
-      };
-      if (e.key !== null) byEmail.set(e.key, e);
-      if (e.externalId !== null) byExternal.set(e.externalId, e);
-    }
+    const { byKey: byEmail, byExternal } = await loadKeys(session, 'contacts');
     const accounts = await loadAccountKeys(session);
     const nextId = bulkIds('con', options.now);
 
@@ -169,21 +127,7 @@ export function importAccounts(store: Store, file: string, options: ImportOption
         externalColumn: columnOf('external_id'),
         noun: 'account',
       };
-      const byDomain: KeyMap = new Map();
-      const byExternal: KeyMap = new Map();
-      for (const [id, domain, externalId] of await session.select(
-        'SELECT id, domain, external_id FROM accounts WHERE workspace_id = $ws',
-      )) {
-        const e: Existing = {
-          id: String(id),
-          key: (domain as string | null) ?? null,
-          externalId: (externalId as string | null) ?? null,
-          accountId: null,
-          line: 0,
-        };
-        if (e.key !== null) byDomain.set(e.key, e);
-        if (e.externalId !== null) byExternal.set(e.externalId, e);
-      }
+      const { byKey: byDomain, byExternal } = await loadKeys(session, 'accounts');
       const nextId = bulkIds('acc', options.now);
       const handler: RowHandler = (record, issues) => {
         const a = validator.validate(record.fields, record.line, issues);
@@ -331,213 +275,6 @@ async function runImport(
     seconds,
     rowsPerSecond: seconds > 0 ? rows / seconds : 0,
   };
-}
-
-/** Runs the import in one transaction: raw BEGIN IMMEDIATE on SQLite, a Kysely transaction on PostgreSQL. */
-async function inTransaction(
-  store: Store,
-  spec: TableSpec,
-  options: ImportOptions,
-  body: (session: Session) => Promise<void>,
-): Promise<void> {
-  const ws = options.workspaceId;
-  const sqlite = store.sqlite;
-  if (sqlite) {
-    // Hold Kysely's only connection so no other query of this process lands inside the transaction.
-    await store.db.connection().execute(async (db) => {
-      sqlite.exec('BEGIN IMMEDIATE');
-      try {
-        await body({
-          db,
-          dialect: 'sqlite',
-          writer: sqliteWriter(sqlite, spec, ws, options.now),
-          select: (query) =>
-            Promise.resolve(sqlite.prepare(query.replace('$ws', '?')).raw().all(ws) as unknown[][]),
-        });
-        sqlite.exec('COMMIT');
-      } catch (e) {
-        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-        throw e;
-      }
-    });
-    return;
-  }
-  await store.db
-    .transaction()
-    .execute(async (trx) => {
-      await body({
-        db: trx,
-        dialect: 'postgres',
-        writer: postgresWriter(trx, spec, ws, options.now),
-        select: async (query) => {
-          const [before, after] = query.split('$ws');
-          const r = await sql<
-            Record<string, unknown>
-          >`${sql.raw(before!)}${ws}${sql.raw(after ?? '')}`.execute(trx);
-          return r.rows.map((row) => Object.values(row));
-        },
-      });
-    })
-    .catch((e: unknown) => {
-      // Keys were checked against the rows stored when the import began; another writer got there since.
-      if ((e as { code?: unknown }).code !== '23505') throw e;
-      throw new BatonError(
-        'conflict',
-        `another writer stored a ${spec.table === 'contacts' ? 'contact' : 'account'} with a key of this file while it was imported; nothing was imported, run the import again`,
-        { detail: (e as { detail?: unknown }).detail },
-      );
-    });
-}
-
-/**
- * The stored row a candidate updates (undefined: a new row), or false when the row is rejected: a key
- * already used by an earlier line, or keys that name two different stored rows. External id wins over
- * email/domain, as in the repositories' upsert.
- */
-function resolve(
-  line: number,
-  key: string | null,
-  externalId: string | null,
-  byKey: KeyMap,
-  byExternal: KeyMap,
-  names: KeyNames,
-  issues: RowIssue[],
-): Existing | undefined | false {
-  const { key: keyName, keyColumn, externalColumn, noun } = names;
-  const ext = externalId === null ? undefined : byExternal.get(externalId);
-  const k = key === null ? undefined : byKey.get(key);
-  if (typeof ext === 'number') {
-    issues.push({
-      line,
-      column: externalColumn,
-      reason: `duplicate: external_id ${JSON.stringify(externalId)} is already on line ${ext}`,
-    });
-    return false;
-  }
-  if (typeof k === 'number') {
-    issues.push({
-      line,
-      column: keyColumn,
-      reason: `duplicate: ${keyName} ${JSON.stringify(key)} is already on line ${k}`,
-    });
-    return false;
-  }
-  if (ext && k && ext !== k) {
-    issues.push({
-      line,
-      column: keyColumn,
-      reason: `${keyName} ${JSON.stringify(key)} belongs to another ${noun} than external_id ${JSON.stringify(externalId)}`,
-    });
-    return false;
-  }
-  const target = ext ?? k;
-  if (!target) return undefined;
-  if (target.line > 0) {
-    issues.push({
-      line,
-      column: ext ? externalColumn : keyColumn,
-      reason: `duplicate: line ${target.line} already updates the same ${noun}`,
-    });
-    return false;
-  }
-  if (!ext && externalId !== null && target.externalId !== null && target.externalId !== externalId) {
-    issues.push({
-      line,
-      column: externalColumn,
-      reason: `the ${noun} with ${keyName} ${JSON.stringify(key)} has external_id ${JSON.stringify(target.externalId)}`,
-    });
-    return false;
-  }
-  return target;
-}
-
-interface KeyNames {
-  key: 'email' | 'domain';
-  keyColumn: string;
-  externalColumn: string;
-  noun: 'contact' | 'account';
-}
-
-/** Marks the keys of an accepted row as taken by its line. */
-function claim(
-  line: number,
-  key: string | null,
-  externalId: string | null,
-  target: Existing | undefined,
-  byKey: KeyMap,
-  byExternal: KeyMap,
-): void {
-  if (target) target.line = line;
-  if (key !== null) byKey.set(key, line);
-  if (externalId !== null) byExternal.set(externalId, line);
-}
-
-interface AccountKeys {
-  ids: Set<string>;
-  byDomain: Map<string, string>;
-  byExternal: Map<string, string>;
-}
-
-async function loadAccountKeys(session: Session): Promise<AccountKeys> {
-  const keys: AccountKeys = { ids: new Set(), byDomain: new Map(), byExternal: new Map() };
-  for (const [id, domain, externalId] of await session.select(
-    'SELECT id, domain, external_id FROM accounts WHERE workspace_id = $ws',
-  )) {
-    keys.ids.add(String(id));
-    if (domain) keys.byDomain.set(String(domain), String(id));
-    if (externalId) keys.byExternal.set(String(externalId), String(id));
-  }
-  return keys;
-}
-
-/**
- * The account_id to write (null: keep / none), or false when the row names an account that does not
- * exist. As in the repository: an explicit account must exist; otherwise a new contact, or a stored one
- * without an account whose email changes, links to the account whose domain is its email's domain.
- */
-function linkAccount(
-  c: ContactCandidate,
-  target: Existing | undefined,
-  accounts: AccountKeys,
-  line: number,
-  columnOf: (f: 'account_id' | 'account_domain' | 'account_external_id') => string,
-  issues: RowIssue[],
-): string | null | false {
-  if (c.account) {
-    const { by, value } = c.account;
-    const id =
-      by === 'id'
-        ? accounts.ids.has(value)
-          ? value
-          : undefined
-        : (by === 'domain' ? accounts.byDomain : accounts.byExternal).get(value);
-    if (id === undefined) {
-      issues.push({
-        line,
-        column: columnOf(`account_${by}`),
-        reason: `no account with ${by === 'id' ? 'id' : by} ${JSON.stringify(value)} in this workspace`,
-      });
-      return false;
-    }
-    return id;
-  }
-  if (c.email === null || accounts.byDomain.size === 0) return null;
-  if (target && (target.accountId !== null || target.key === c.email)) return null;
-  return accounts.byDomain.get(emailDomain(c.email)) ?? null;
-}
-
-/** After an accounts import: unlinked contacts whose email domain is an imported account's domain. */
-async function adoptContacts(session: Session, options: ImportOptions): Promise<number> {
-  const domainOf =
-    session.dialect === 'sqlite'
-      ? sql`substr(c.email, instr(c.email, '@') + 1)`
-      : sql`split_part(c.email, '@', 2)`;
-  const r = await sql`UPDATE contacts AS c SET account_id = a.id, updated_at = ${options.now}
-    FROM accounts AS a
-    WHERE c.workspace_id = ${options.workspaceId} AND a.workspace_id = ${options.workspaceId}
-      AND c.account_id IS NULL AND c.email IS NOT NULL AND a.updated_at = ${options.now}
-      AND a.domain = ${domainOf}`.execute(session.db);
-  return Number(r.numAffectedRows ?? 0);
 }
 
 async function fileSize(file: string): Promise<number> {
