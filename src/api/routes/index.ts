@@ -16,6 +16,7 @@ import { campaignsRoutes } from './campaigns.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
+import { calendarRoutes } from './calendar.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -41,4 +42,5 @@ export const apiRouteModules: RouteModule[] = [
   campaignsRoutes,
   eventsRoutes,
   forecastRoutes,
+  calendarRoutes,
 ];
