@@ -73,7 +73,7 @@ describe('campaign files', () => {
       15,
       /not an earlier step/,
     ],
-    ['a negative delay', GOOD.replace('delay: 3bd', 'delay: -3bd'), 'sequence.1.delay', 14, /non-negative/],
+    ['a negative delay', GOOD.replace('delay: 3bd', 'delay: -3bd'), 'sequence.1.delay', 14, /negative/],
     [
       'end before start',
       GOOD.replace('end: 2027-04-01T17:00', 'end: 2027-02-01T17:00'),

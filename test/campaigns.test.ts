@@ -104,6 +104,11 @@ describe.each(dialects)('campaigns on %s', (dialect) => {
     expect(second.templates).toEqual([{ id: TEMPLATE.id, change: 'unchanged' }]);
     expect(second.campaign.revision).toBe(1);
     expect(await new CampaignsRepository(store).listRevisions(ws, 'q1-launch')).toHaveLength(1);
+
+    const edited = { ...TEMPLATE, source: `${TEMPLATE.source} <p>P.S.</p>` };
+    const third = await applyCampaign(store, ws, { spec: campaign(), templates: [edited] }, NOW + 2);
+    expect([third.change, third.templates]).toEqual(['unchanged', [{ id: TEMPLATE.id, change: 'updated' }]]);
+    expect((await new TemplatesRepository(store).get(ws, TEMPLATE.id))?.source).toBe(edited.source);
   });
 
   it('stores a revision with a diff on every change', async () => {

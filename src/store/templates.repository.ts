@@ -56,19 +56,17 @@ export class TemplatesRepository {
     const hash = templateHash(t.source);
     const existing = await this.get(workspaceId, t.id);
     if (existing && existing.hash === hash && existing.kind === t.kind) return 'unchanged';
-    if (existing) {
-      await this.store.db
-        .updateTable('templates')
-        .set({ kind: t.kind, source: t.source, hash, updated_at: now })
-        .where('workspace_id', '=', workspaceId)
-        .where('id', '=', t.id)
-        .execute();
-      return 'updated';
-    }
+    // One statement for both cases, so two concurrent applies of the same template cannot collide.
     await this.store.db
       .insertInto('templates')
       .values({ workspace_id: workspaceId, id: t.id, kind: t.kind, source: t.source, hash, updated_at: now })
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'id'])
+          .doUpdateSet({ kind: t.kind, source: t.source, hash, updated_at: now }),
+      )
       .execute();
+    if (existing) return 'updated';
     return 'created';
   }
 }

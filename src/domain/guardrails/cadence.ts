@@ -1,17 +1,27 @@
 // Cadence guardrails: the sequence fits in the window, also once the workspace frequency caps space it out.
+import { parseDelay, type Delay } from '../../planning/delay.js';
 import { campaignWindow, type CampaignSpec } from '../campaign.js';
 import type { Finding, LintFacts } from './types.js';
 
-const HOURS: Record<string, number> = { m: 1 / 60, h: 1, d: 24, w: 168, bd: 24 * (7 / 5) };
+const HOURS: Record<Delay['unit'], number> = {
+  minutes: 1 / 60,
+  hours: 1,
+  days: 24,
+  business_days: 24 * (7 / 5),
+};
 
 /**
- * A step delay in hours. Business days are counted as 7/5 calendar days: a planning estimate (the engine
- * places real touches with the workspace calendar), close enough to compare against a window.
+ * A step delay in hours, read by the planning module's parser (the one the engine uses). Business days
+ * count as 7/5 calendar days: a planning estimate (the engine places real touches with the workspace
+ * calendar), close enough to compare against a window.
  */
 export function delayHours(delay: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m|h|d|bd|w)$/.exec(delay.trim());
-  if (!m) return 0;
-  return Number(m[1]) * (HOURS[m[2] as string] ?? 0);
+  try {
+    const d = parseDelay(delay);
+    return d.amount * HOURS[d.unit];
+  } catch {
+    return 0; // the schema has already refused a delay the parser cannot read
+  }
 }
 
 const days = (hours: number): string => `${Math.round((hours / 24) * 10) / 10} days`;

@@ -8,6 +8,7 @@ import type { TemplateSource } from '../../domain/guardrails/render-check.js';
 import { CampaignsRepository, type Campaign } from '../campaigns.repository.js';
 import type { Store } from '../db.js';
 import { TemplatesRepository } from '../templates.repository.js';
+import { uniqueViolationColumn } from '../unique-violation.js';
 import { validateCampaignSpec } from './validate-spec.js';
 
 export interface ApplyInput {
@@ -82,7 +83,15 @@ export async function applyCampaign(
     }
 
     if (!existing) {
-      await repo.insert(workspaceId, spec, now);
+      try {
+        await repo.insert(workspaceId, spec, now);
+      } catch (e) {
+        if (uniqueViolationColumn(e) === undefined) throw e;
+        throw new BatonError(
+          'conflict',
+          `campaign ${JSON.stringify(spec.id)} was created meanwhile: apply again`,
+        );
+      }
       const diff = jsonDiff({}, spec);
       await repo.insertRevision(
         workspaceId,
