@@ -232,6 +232,57 @@ describe.each(dialects)('CSV import on %s', (dialect) => {
     expect(rows.find((c) => c.email === 'y@other.io')!.account_id).toBeNull();
   });
 
+  it('links accounts on update as the repository does: named account, else a changed email of an unlinked contact', async () => {
+    const ws = await newWorkspace(store);
+    await seed(ws);
+    const accounts = await store.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .execute();
+    const id = (domain: string) => accounts.find((a) => a.domain === domain)!.id;
+    const file = write(
+      'relink.csv',
+      'external_id,email,account_id\n' +
+        `crm-1,ada@initech.com,\n` + // linked to acme: an email change keeps the link
+        `,linus@globex.com,\n` + // new contact by email... (linus@gmail.com is another key)
+        `crm-3,,${id('acme.com')}\n` + // named by id: moves to acme
+        `crm-9,x@acme.com,acc_missing\n`, // unknown account id
+    );
+    const r = await importContacts(store, file, { workspaceId: ws, now: NOW + 1, skipInvalid: true });
+    expect(reasons(r)).toEqual(['5|account_id|no account with id "acc_missing" in this workspace']);
+    expect(r).toMatchObject({ inserted: 1, updated: 2, rejected: 1 });
+    const rows = await contacts(ws);
+    expect(rows.find((c) => c.external_id === 'crm-1')).toMatchObject({
+      email: 'ada@initech.com',
+      account_id: id('acme.com'),
+    });
+    expect(rows.find((c) => c.email === 'linus@globex.com')).toMatchObject({ account_id: id('globex.com') });
+    expect(rows.find((c) => c.external_id === 'crm-3')).toMatchObject({ account_id: id('acme.com') });
+
+    // A stored contact without an account (linus@gmail.com) gets an external id, then a new email: it links
+    // to the new email's domain.
+    const key = await importContacts(store, write('relink2.csv', 'email,external_id\nlinus@gmail.com,lt\n'), {
+      workspaceId: ws,
+      now: NOW + 2,
+    });
+    expect(key).toMatchObject({ updated: 1, inserted: 0 });
+    expect((await contacts(ws)).find((c) => c.external_id === 'lt')).toMatchObject({ account_id: null });
+    const moved = await importContacts(
+      store,
+      write('relink3.csv', 'external_id,email\nlt,torvalds@globex.com\n'),
+      {
+        workspaceId: ws,
+        now: NOW + 3,
+      },
+    );
+    expect(moved).toMatchObject({ updated: 1 });
+    expect((await contacts(ws)).find((c) => c.external_id === 'lt')).toMatchObject({
+      email: 'torvalds@globex.com',
+      account_id: id('globex.com'),
+    });
+  });
+
   it('upserts accounts by external id or domain', async () => {
     const ws = await newWorkspace(store);
     await seed(ws);
