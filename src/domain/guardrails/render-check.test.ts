@@ -102,4 +102,19 @@ describe('render checks', () => {
     expect(checks[0]?.failures.map((f) => f.contactId)).toEqual(['ct_1']);
     expect(checks[0]?.hasUnsubscribeLink).toBe(true);
   });
+
+  it('does not count a variable guarded by a default or an if as missing', async () => {
+    const s = campaignSchema.parse({
+      ...spec,
+      sequence: [
+        {
+          id: 'one',
+          channel: 'email',
+          body: '{% if account.industry %}For {{ account.industry }}{% endif %} {{ contact.nickname | default: "you" }} {{ contact.shoe_size }} {{ links.unsubscribe }}',
+        },
+      ],
+    });
+    const checks = await renderChecks(s, new Map(), samples);
+    expect(checks[0]?.missingVariables).toEqual(['contact.shoe_size']);
+  });
 });

@@ -108,6 +108,15 @@ function valueAt(root: Record<string, unknown>, segments: ReadonlyArray<string |
   return v;
 }
 
+/** The variable has a fallback: a `default` filter, or it is tested by an `if`/`unless` before use. */
+function guarded(text: string, name: string): boolean {
+  const n = escapeRegExp(name);
+  return (
+    new RegExp(`${n}\\s*\\|\\s*default\\b`).test(text) ||
+    new RegExp(`\\{%-?\\s*(if|elsif|unless)\\b[^%]*\\b${n}\\b`).test(text)
+  );
+}
+
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -165,7 +174,7 @@ export async function renderChecks(
       const root = segs[0];
       if (root !== 'contact' && root !== 'account') continue;
       const name = segs.join('.');
-      if (new RegExp(`${escapeRegExp(name)}\\s*\\|\\s*default\\b`).test(text)) continue;
+      if (guarded(text, name)) continue;
       if (samples.length && !samples.some((s) => present(valueAt(context(spec, p, s), segs))))
         missing.add(name);
     }
