@@ -13,7 +13,7 @@ import { dialects, newWorkspace, openTestStore, type TestStore } from '../suppor
 
 const at = (iso: string): number => Date.parse(iso);
 
-function spec(id: string, name: string, channel: string): CampaignInput {
+function spec(id: string, name: string, channel: 'email' | 'task'): CampaignInput {
   return {
     id,
     name,

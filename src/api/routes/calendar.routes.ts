@@ -95,7 +95,6 @@ export const calendarRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'The calendar as iCalendar (text/calendar): campaign windows and daily touch volumes',
         querystring: rangeQuery,
-        response: commonErrors,
       },
     },
     async (req, reply) => {
