@@ -257,6 +257,16 @@ export interface EventCursorsTable {
   updated_at: number;
 }
 
+export interface CampaignReviewsTable {
+  workspace_id: string;
+  campaign_id: string;
+  /** The team's learnings, free text (shown in the report and linked from clones). */
+  learnings: string;
+  author: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -277,4 +287,5 @@ export interface Database {
   contact_identities: ContactIdentitiesTable;
   conversions: ConversionsTable;
   event_cursors: EventCursorsTable;
+  campaign_reviews: CampaignReviewsTable;
 }

@@ -1,0 +1,597 @@
+// The campaign report: goal against the frozen plan, pacing, funnel, attribution under every model, experiments
+// with a recommendation, holdout lift and cost per result, assembled from the existing pure statistics.
+import { DateTime } from 'luxon';
+import type { CampaignSpec } from '../domain/campaign.js';
+import { isBatonError } from '../domain/errors.js';
+import {
+  attribute,
+  journeysFromEvents,
+  toPathSet,
+  type AttributionReport,
+  type TimedTouch,
+} from './attribution/index.js';
+import {
+  decideWinner,
+  twoProportionTest,
+  type TwoProportionResult,
+  type WinnerDecision,
+} from './experiments/index.js';
+import {
+  computeFunnel,
+  rate,
+  type Funnel,
+  type FunnelEnrollment,
+  type FunnelEvent,
+  type FunnelStage,
+  type FunnelTouch,
+  type Rate,
+} from './funnel.js';
+import { holdoutLift, type HoldoutLift } from './lift.js';
+import {
+  alwaysOnPacing,
+  goalPacing,
+  referenceCurveFromSeries,
+  type CurvePoint,
+  type PacingPoint,
+  type PacingResult,
+  type PeriodPacing,
+} from './pacing.js';
+
+const DAY = 86_400_000;
+
+/** Goal, measurement, window and audience as frozen at launch (the store's FrozenPlan). */
+export interface ReportPlan {
+  goal: CampaignSpec['goal'] | null;
+  measurement: CampaignSpec['measurement'] | null;
+  window: CampaignSpec['window'] | null;
+  audience: CampaignSpec['audience'] | null;
+}
+
+export interface ReportCampaign {
+  id: string;
+  name: string;
+  kind: CampaignSpec['kind'];
+  status: string;
+  spec: CampaignSpec;
+  frozenPlan: ReportPlan | null;
+  frozenHash: string | null;
+  launchedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface ReportConversion {
+  contactId: string;
+  arm: string;
+  occurredAt: number;
+  value: number;
+}
+
+/** A goal event of an enrolled contact (either arm), for the holdout comparison. */
+export interface GoalEvent {
+  contactId: string;
+  occurredAt: number;
+  value: number;
+}
+
+export interface ReportInput {
+  campaign: ReportCampaign;
+  enrollments: ReadonlyArray<FunnelEnrollment & { enrolledAt: number }>;
+  touches: readonly FunnelTouch[];
+  events: readonly FunnelEvent[];
+  /** The campaign's goal conversions (the engine's record: treatment conversions follow a campaign touch). */
+  conversions: readonly ReportConversion[];
+  goalEvents: readonly GoalEvent[];
+  /** The reference campaign named by the plan: its cumulative series and window. */
+  reference?: { id: string; series: PacingPoint[]; windowStart: number; windowEnd: number } | null;
+  review?: { learnings: string; author: string | null; updatedAt: number } | null;
+  now: number;
+}
+
+/** A part of the report that could not be computed says why instead of showing made-up numbers. */
+export interface Unavailable {
+  available: false;
+  reason: string;
+}
+
+export interface GoalSection {
+  available: true;
+  metric: NonNullable<CampaignSpec['goal']>['metric'];
+  event: string;
+  target: number;
+  actual: number;
+  /** actual − target (negative: short of the target). */
+  difference: number;
+  shareOfTarget: number;
+  /** met, missed (the window is over), or in progress. */
+  outcome: 'met' | 'missed' | 'in_progress';
+  lookbackDays: number;
+  /** rate goals: converters over the treated enrolled. */
+  rate: Rate | null;
+}
+
+export type PacingSection =
+  | ({ available: true; kind: 'window'; reference: string | null } & PacingResult)
+  | { available: true; kind: 'monthly'; months: PeriodPacing[] }
+  | Unavailable;
+
+export interface AttributionSection {
+  available: true;
+  /** The goal's headline model; every model is shown. */
+  headline: string;
+  lookbackDays: number;
+  byChannel: AttributionReport;
+  byStep: AttributionReport;
+  /** Conversions with no campaign touch in their lookback: nobody gets credit. */
+  unattributed: { conversions: number; value: number };
+}
+
+export interface ExperimentArm {
+  variant: string;
+  n: number;
+  successes: number;
+  rate: Rate;
+  /** Fixed-horizon pooled z test against the control (for reference; the recommendation uses the sequential test). */
+  versusControl: TwoProportionResult | null;
+}
+
+export interface ExperimentSection {
+  step: string;
+  metric: FunnelStage;
+  control: string;
+  arms: ExperimentArm[];
+  recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
+  winner: string | null;
+  reason: string;
+  decision: WinnerDecision | null;
+}
+
+export type LiftSection =
+  | ({
+      available: true;
+      basis: string;
+      treatment: { n: number; converted: number; value: number };
+      holdout: { n: number; converted: number; value: number };
+    } & HoldoutLift)
+  | Unavailable;
+
+export interface CostSection {
+  available: true;
+  currency: string;
+  budget: number;
+  spend: number | null;
+  results: number;
+  /** spend (or the budget when no spend is recorded) per result; null with the reason when nothing converted. */
+  costPerResult: number | null;
+  basis: 'spend' | 'budget';
+  reason?: string;
+  byChannel: Array<{ channel: string; spend: number; credited: number; costPerResult: number | null }>;
+}
+
+export interface CampaignReport {
+  campaign: {
+    id: string;
+    name: string;
+    kind: string;
+    status: string;
+    launchedAt: number | null;
+    endedAt: number | null;
+    frozenHash: string | null;
+    /** `frozen`: judged against the plan frozen at launch; `spec`: not launched, the current spec. */
+    plan: 'frozen' | 'spec';
+  };
+  asOf: number;
+  goal: GoalSection | Unavailable;
+  pacing: PacingSection;
+  funnel: Funnel;
+  attribution: AttributionSection | Unavailable;
+  experiments: ExperimentSection[];
+  lift: LiftSection;
+  cost: CostSection | Unavailable;
+  learnings: { text: string; author: string | null; updatedAt: number } | null;
+}
+
+const unavailable = (reason: string): Unavailable => ({ available: false, reason });
+const errorReason = (e: unknown): string => {
+  if (isBatonError(e)) return e.message;
+  throw e;
+};
+
+/** Cumulative goal progress from the treated arm's conversions (count, first per contact, or value). */
+export function goalSeries(
+  metric: NonNullable<CampaignSpec['goal']>['metric'],
+  conversions: readonly ReportConversion[],
+): PacingPoint[] {
+  const sorted = conversions.filter((c) => c.arm !== 'holdout').sort((a, b) => a.occurredAt - b.occurredAt);
+  const seen = new Set<string>();
+  let total = 0;
+  const out: PacingPoint[] = [];
+  for (const c of sorted) {
+    if (metric === 'value') total += c.value;
+    else if (metric === 'unique_converters') {
+      if (seen.has(c.contactId)) continue;
+      seen.add(c.contactId);
+      total += 1;
+    } else total += 1;
+    const last = out.at(-1);
+    if (last && last.at === c.occurredAt) last.actual = total;
+    else out.push({ at: c.occurredAt, actual: total });
+  }
+  return out;
+}
+
+function windowOf(plan: ReportPlan): { start: number; end: number | null; zone: string } | null {
+  if (!plan.window) return null;
+  const zone = plan.window.timezone;
+  const at = (v: string) => DateTime.fromISO(v, { zone }).toMillis();
+  return {
+    start: at(plan.window.start),
+    end: plan.window.end === undefined ? null : at(plan.window.end),
+    zone,
+  };
+}
+
+/** Assembles the report of one campaign at `now` (pure: every input is given). */
+export function buildReport(input: ReportInput): CampaignReport {
+  const { campaign, now } = input;
+  const plan: ReportPlan = campaign.frozenPlan ?? {
+    goal: campaign.spec.goal ?? null,
+    measurement: campaign.spec.measurement ?? null,
+    window: campaign.spec.window ?? null,
+    audience: campaign.spec.audience ?? null,
+  };
+  const goal = plan.goal;
+  const lookbackMs = (goal?.lookback_days ?? 30) * DAY;
+  const window = windowOf(plan);
+  const over = campaign.endedAt !== null || (window?.end !== null && window !== null && now >= window.end);
+  const treated = input.enrollments.filter((e) => e.arm !== 'holdout');
+  const treatedIds = new Set(treated.map((e) => e.contactId));
+
+  const funnel = computeFunnel({
+    enrollments: input.enrollments,
+    touches: input.touches,
+    events: input.events,
+    conversions: input.conversions,
+    lookbackMs,
+    steps: campaign.spec.sequence.map((s) => ({ id: s.id, channel: s.channel })),
+    accounts: plan.audience?.accounts !== undefined || campaign.spec.exit_scope === 'account',
+  });
+
+  const treatedConversions = input.conversions.filter(
+    (c) => c.arm !== 'holdout' && treatedIds.has(c.contactId),
+  );
+  const series = goal ? goalSeries(goal.metric, treatedConversions) : [];
+
+  // Goal
+  let goalSection: GoalSection | Unavailable;
+  if (!goal) goalSection = unavailable('the campaign has no goal, so there is nothing to judge it against');
+  else {
+    const converters = new Set(treatedConversions.map((c) => c.contactId)).size;
+    let actual = series.at(-1)?.actual ?? 0;
+    let target = goal.target;
+    let goalRate: Rate | null = null;
+    if (goal.metric === 'rate') {
+      goalRate = rate(converters, treatedIds.size, 'enrolled');
+      actual = goalRate.value ?? 0;
+      // A rate target above 1 is read as a percentage (5 = 5%).
+      if (target > 1) target = target / 100;
+    }
+    const met = goalRate ? goalRate.value !== null && actual >= target : actual >= target;
+    goalSection = {
+      available: true,
+      metric: goal.metric,
+      event: goal.event,
+      target,
+      actual,
+      difference: actual - target,
+      shareOfTarget: actual / target,
+      outcome: met ? 'met' : over ? 'missed' : 'in_progress',
+      lookbackDays: goal.lookback_days,
+      rate: goalRate,
+    };
+  }
+
+  const budget = campaign.spec.budget;
+  const spendEntries = Object.entries(budget?.spend ?? {});
+  const totalSpend = spendEntries.length > 0 ? spendEntries.reduce((s, [, v]) => s + v, 0) : undefined;
+  const monthly = Object.fromEntries(spendEntries.filter(([k]) => /^\d{4}-\d{2}$/.test(k)));
+
+  // Pacing
+  let pacing: PacingSection;
+  if (!goal) pacing = unavailable('no goal to pace');
+  else if (goal.metric === 'rate')
+    pacing = unavailable(
+      'pacing applies to cumulative goals (conversions, converters, value), not to a rate',
+    );
+  else if (!window) pacing = unavailable('the plan has no window');
+  else if (campaign.kind === 'always-on') {
+    const start = Math.min(window.start, campaign.launchedAt ?? window.start);
+    pacing =
+      now < start
+        ? unavailable('the program has not started')
+        : {
+            available: true,
+            kind: 'monthly',
+            months: alwaysOnPacing({
+              monthlyTarget: goal.target,
+              series,
+              programStart: start,
+              now,
+              timezone: window.zone,
+              monthlySpend: Object.keys(monthly).length > 0 ? monthly : undefined,
+            }),
+          };
+  } else if (window.end === null) pacing = unavailable('the campaign window has no end');
+  else {
+    let referenceCurve: CurvePoint[] | undefined;
+    let reference: string | null = null;
+    if (input.reference) {
+      try {
+        referenceCurve = referenceCurveFromSeries(
+          input.reference.series,
+          input.reference.windowStart,
+          input.reference.windowEnd,
+        );
+        reference = input.reference.id;
+      } catch (e) {
+        errorReason(e); // an unusable reference falls back to linear pacing
+      }
+    }
+    const result = goalPacing({
+      target: goal.target,
+      windowStart: window.start,
+      windowEnd: window.end,
+      series,
+      now,
+      referenceCurve,
+      budget: budget?.amount,
+      spend: totalSpend,
+    });
+    pacing = { available: true, kind: 'window', reference, ...result };
+  }
+
+  // Attribution: the treated arm's sent touches and conversions, credited by channel and by step.
+  let attribution: AttributionSection | Unavailable;
+  const sent = input.touches.filter(
+    (t) => t.status === 'sent' && t.sentAt !== null && treatedIds.has(t.contactId),
+  );
+  if (treatedConversions.length === 0) attribution = unavailable('no conversions to attribute yet');
+  else {
+    try {
+      const conversions = treatedConversions.map((c) => ({
+        contactId: c.contactId,
+        at: c.occurredAt,
+        value: c.value,
+      }));
+      const grain = (key: (t: FunnelTouch) => string): TimedTouch[] =>
+        sent.map((t) => ({ contactId: t.contactId, channel: key(t), at: t.sentAt! }));
+      const options = { lookbackMs, asOf: now };
+      const byChannel = journeysFromEvents(
+        grain((t) => t.channel),
+        conversions,
+        options,
+      );
+      const byStep = journeysFromEvents(
+        grain((t) => t.stepId),
+        conversions,
+        options,
+      );
+      if (!byChannel.paths.some((p) => p.conversions > 0))
+        attribution = unavailable('no conversion had a campaign touch inside the lookback window');
+      else
+        attribution = {
+          available: true,
+          headline: goal?.attribution ?? 'position_based',
+          lookbackDays: lookbackMs / DAY,
+          byChannel: attribute(toPathSet(byChannel.paths)),
+          byStep: attribute(toPathSet(byStep.paths)),
+          unattributed: byChannel.unattributed,
+        };
+    } catch (e) {
+      attribution = unavailable(errorReason(e));
+    }
+  }
+
+  const experiments = experimentSections(
+    campaign,
+    plan,
+    funnel,
+    over ? (campaign.endedAt ?? now) : null,
+    now,
+  );
+  const lift = liftSection(input, lookbackMs, window?.start ?? campaign.launchedAt ?? 0);
+
+  // Cost per result
+  let cost: CostSection | Unavailable;
+  if (!budget) cost = unavailable('no budget or spend is recorded for this campaign');
+  else {
+    const results =
+      goal && goal.metric !== 'rate' && goal.metric !== 'value'
+        ? (series.at(-1)?.actual ?? 0)
+        : treatedConversions.length;
+    const basis = totalSpend !== undefined ? 'spend' : 'budget';
+    const amount = totalSpend ?? budget.amount;
+    const headline = attribution.available
+      ? attribution.byChannel.models.find((m) => m.model === attribution.headline)
+      : undefined;
+    cost = {
+      available: true,
+      currency: budget.currency,
+      budget: budget.amount,
+      spend: totalSpend ?? null,
+      results,
+      costPerResult: results > 0 ? amount / results : null,
+      basis,
+      ...(results > 0 ? {} : { reason: 'no results yet: the cost per result is undefined' }),
+      byChannel: spendEntries
+        .filter(([k]) => !/^\d{4}-\d{2}$/.test(k))
+        .map(([channel, spend]) => {
+          const credited = headline?.credits.find((c) => c.channel === channel)?.conversions ?? 0;
+          return { channel, spend, credited, costPerResult: credited > 0 ? spend / credited : null };
+        }),
+    };
+  }
+
+  return {
+    campaign: {
+      id: campaign.id,
+      name: campaign.name,
+      kind: campaign.kind,
+      status: campaign.status,
+      launchedAt: campaign.launchedAt,
+      endedAt: campaign.endedAt,
+      frozenHash: campaign.frozenHash,
+      plan: campaign.frozenPlan ? 'frozen' : 'spec',
+    },
+    asOf: now,
+    goal: goalSection,
+    pacing,
+    funnel,
+    attribution,
+    experiments,
+    lift,
+    cost,
+    learnings: input.review
+      ? { text: input.review.learnings, author: input.review.author, updatedAt: input.review.updatedAt }
+      : null,
+  };
+}
+
+/** One test per A/B step (and per declared experiment): variants compared on the step's metric. */
+function experimentSections(
+  campaign: ReportCampaign,
+  plan: ReportPlan,
+  funnel: Funnel,
+  decisionAt: number | null,
+  now: number,
+): ExperimentSection[] {
+  const declared = new Map((plan.measurement?.experiments ?? []).map((x) => [x.step, x.metric]));
+  const out: ExperimentSection[] = [];
+  for (const step of campaign.spec.sequence) {
+    if (!step.variants) continue;
+    const metric: FunnelStage = step.test?.metric ?? declared.get(step.id) ?? 'clicked';
+    const control = step.variants[0]!.id;
+    const rows = new Map(funnel.variants.filter((v) => v.step === step.id).map((v) => [v.variant, v]));
+    const counts = step.variants.map((v) => {
+      const row = rows.get(v.id);
+      return { id: v.id, weight: v.weight, n: row?.counts.touched ?? 0, successes: row?.counts[metric] ?? 0 };
+    });
+    const controlCounts = counts[0]!;
+    const arms: ExperimentArm[] = counts.map((c) => ({
+      variant: c.id,
+      n: c.n,
+      successes: c.successes,
+      rate: rate(c.successes, c.n, 'touched'),
+      versusControl:
+        c.id !== control && c.n > 0 && controlCounts.n > 0
+          ? twoProportionTest(
+              { conversions: controlCounts.successes, n: controlCounts.n },
+              { conversions: c.successes, n: c.n },
+            )
+          : null,
+    }));
+    const base = { step: step.id, metric, control, arms };
+    const live = counts.filter((c) => c.n > 0);
+    if (live.length < 2 || controlCounts.n === 0) {
+      out.push({
+        ...base,
+        recommendation: null,
+        winner: null,
+        reason:
+          controlCounts.n === 0
+            ? `the control variant ${control} was sent to nobody yet`
+            : 'fewer than two variants were sent: nothing to compare yet',
+        decision: null,
+      });
+      continue;
+    }
+    try {
+      const weights = Object.fromEntries(live.map((c) => [c.id, c.weight]));
+      const canCheckRatio = live.every((c) => c.weight > 0) && !step.test;
+      const decision = decideWinner(
+        live.map((c) => ({ id: c.id, conversions: c.successes, n: c.n })),
+        {
+          controlId: control,
+          fallbackId: step.test?.fallback ?? control,
+          decisionAt,
+          ...(canCheckRatio ? { weights } : {}),
+        },
+        now,
+      );
+      out.push({
+        ...base,
+        recommendation: decision.verdict,
+        winner: decision.verdict === 'winner' ? decision.chosenVariant : null,
+        reason: decision.reason,
+        decision,
+      });
+    } catch (e) {
+      out.push({ ...base, recommendation: null, winner: null, reason: errorReason(e), decision: null });
+    }
+  }
+  return out;
+}
+
+/**
+ * Holdout lift compares the arms by one rule for both: a contact converted when a goal event followed its
+ * enrollment, from the window's start until the lookback after the campaign ended (or now). The engine's
+ * conversion record needs a campaign touch for treated contacts, which the holdout cannot have, so it would
+ * favour neither arm fairly.
+ */
+function liftSection(input: ReportInput, lookbackMs: number, windowStart: number): LiftSection {
+  const plan = input.campaign.frozenPlan ?? input.campaign.spec;
+  if (!plan.goal) return unavailable('no goal event to compare the arms on');
+  const until = Math.min(input.now, (input.campaign.endedAt ?? input.now) + lookbackMs);
+  const enrolledAt = new Map<string, { arm: string; at: number }>();
+  for (const e of input.enrollments) {
+    const prev = enrolledAt.get(e.contactId);
+    if (!prev || e.enrolledAt < prev.at) enrolledAt.set(e.contactId, { arm: e.arm, at: e.enrolledAt });
+  }
+  const arms = {
+    treatment: { n: 0, converted: 0, value: 0, sumSquares: 0 },
+    holdout: { n: 0, converted: 0, value: 0, sumSquares: 0 },
+  };
+  const perContact = new Map<string, number>();
+  for (const g of input.goalEvents) {
+    const e = enrolledAt.get(g.contactId);
+    if (!e || g.occurredAt < e.at || g.occurredAt < windowStart || g.occurredAt > until) continue;
+    perContact.set(g.contactId, (perContact.get(g.contactId) ?? 0) + g.value);
+  }
+  for (const [contact, e] of enrolledAt) {
+    const arm = e.arm === 'holdout' ? arms.holdout : arms.treatment;
+    arm.n++;
+    const v = perContact.get(contact);
+    if (v === undefined) continue;
+    arm.converted++;
+    arm.value += v;
+    arm.sumSquares += v * v;
+  }
+  if (arms.holdout.n === 0)
+    return unavailable(
+      'the campaign has no holdout: lift cannot be measured (set measurement.holdout_percent)',
+    );
+  if (arms.treatment.n === 0) return unavailable('nobody is in the treatment arm');
+  const withValue =
+    arms.treatment.n >= 2 && arms.holdout.n >= 2 && arms.treatment.value + arms.holdout.value > 0;
+  try {
+    const lift = holdoutLift({
+      treatment: { conversions: arms.treatment.converted, n: arms.treatment.n },
+      holdout: { conversions: arms.holdout.converted, n: arms.holdout.n },
+      ...(withValue
+        ? {
+            treatmentValue: { sum: arms.treatment.value, sumSquares: arms.treatment.sumSquares },
+            holdoutValue: { sum: arms.holdout.value, sumSquares: arms.holdout.sumSquares },
+          }
+        : {}),
+    });
+    const pick = (a: typeof arms.treatment) => ({ n: a.n, converted: a.converted, value: a.value });
+    return {
+      available: true,
+      basis: `contacts with a ${plan.goal.event} event after enrollment, both arms alike`,
+      treatment: pick(arms.treatment),
+      holdout: pick(arms.holdout),
+      ...lift,
+    };
+  } catch (e) {
+    return unavailable(errorReason(e));
+  }
+}
