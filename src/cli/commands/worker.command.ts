@@ -12,12 +12,20 @@ export function register(program: Command): void {
     .description('run the dispatcher and event processor only (any number of them on PostgreSQL)')
     .option('--batch <n>', 'touches claimed per batch', '500')
     .option('--id <id>', 'worker id (default host:pid)')
-    .action(async (opts: { batch: string; id?: string }) => {
+    .option(
+      '--lease-ms <ms>',
+      'how long a claimed batch stays leased before others may take it back',
+      '300000',
+    )
+    .option('--idle-ms <ms>', 'pause between ticks when nothing is due', '1000')
+    .action(async (opts: { batch: string; id?: string; leaseMs: string; idleMs: string }) => {
       const ctx = await openCliContext();
       const channels = defaultChannels(ctx.store);
       const worker = new Worker(ctx.store, channels, ctx.clock, {
         workerId: opts.id ?? `${hostname()}:${process.pid}`,
         batchSize: Number(opts.batch),
+        leaseMs: Number(opts.leaseMs),
+        idleMs: Number(opts.idleMs),
         processEvents,
       });
       worker.start();
