@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultChannels } from '../../src/channels/registry.js';
 import type { CampaignInput } from '../../src/domain/campaign.js';
 import { engineLaunchHooks } from '../../src/engine/campaign-hooks.js';
-import { SimulatedClock } from '../../src/engine/clock.js';
+import { realClock, SimulatedClock } from '../../src/engine/clock.js';
 import { processEvents } from '../../src/engine/event-processor.js';
 import { Worker } from '../../src/engine/worker.js';
 import { applyCampaign, launchCampaign } from '../../src/store/campaigns/index.js';
@@ -318,5 +318,86 @@ describe.each(dialects)('conversions and exits from events on %s', (dialect) => 
       { state: 'exited', exit_reason: 'unsubscribed' },
     ]);
     await fx.app.close();
+  });
+
+  it('applies a reply within seconds on the real clock while the worker loop runs', async () => {
+    const start = Date.now();
+    const fx = await ingestFixture(store, realClock, start);
+    await seedContacts(store, fx.ws, 2);
+    const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+    await applyCampaign(
+      store,
+      fx.ws,
+      {
+        spec: {
+          id: 'live',
+          name: 'Live',
+          objective: 'pipeline',
+          goal: { metric: 'conversions', event: 'demo_booked', target: 1, lookback_days: 7 },
+          window: { start: minute(start - 120_000), end: minute(start + 7 * 86_400_000), timezone: 'UTC' },
+          audience: { segment: { all: [{ attribute: 'lifecycle_stage', op: 'eq', value: 'lead' }] } },
+          channels: ['log'],
+          // Any day, any hour (but the last minute of the day), so the test runs whenever it is run.
+          send_window: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' },
+          sequence: [
+            { id: 'one', channel: 'log', delay: '0d' },
+            { id: 'two', channel: 'log', delay: '2d' },
+          ],
+        },
+      },
+      start,
+    );
+    await launchCampaign(store, fx.ws, 'live', Date.now(), engineLaunchHooks);
+    const worker = new Worker(store, defaultChannels(store), realClock, {
+      workerId: 'live',
+      processEvents,
+      idleMs: 200,
+    });
+    worker.start();
+    try {
+      const until = async (check: () => Promise<boolean>, ms: number) => {
+        const deadline = Date.now() + ms;
+        while (Date.now() < deadline) {
+          if (await check()) return true;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return false;
+      };
+      const sent = () =>
+        store.db
+          .selectFrom('touches')
+          .select('contact_id')
+          .where('workspace_id', '=', fx.ws)
+          .where('status', '=', 'sent')
+          .execute();
+      expect(await until(async () => (await sent()).length === 2, 20_000)).toBe(true);
+      const [first] = await sent();
+      const repliedAt = Date.now();
+      await appendEvents(store.db, [
+        {
+          workspaceId: fx.ws,
+          type: 'replied',
+          occurredAt: repliedAt,
+          receivedAt: repliedAt,
+          messageId: `live-reply-${repliedAt}`,
+          contactId: first!.contact_id,
+          campaignId: 'live',
+        },
+      ]);
+      const exited = () =>
+        store.db
+          .selectFrom('enrollments')
+          .select('exit_reason')
+          .where('workspace_id', '=', fx.ws)
+          .where('contact_id', '=', first!.contact_id)
+          .where('state', '=', 'exited')
+          .execute();
+      expect(await until(async () => (await exited()).length === 1, 5_000)).toBe(true);
+      expect(Date.now() - repliedAt).toBeLessThan(5_000);
+      expect((await exited())[0]!.exit_reason).toBe('replied');
+    } finally {
+      await worker.stop();
+      await fx.app.close();
+    }
   });
 });
