@@ -1,12 +1,14 @@
 // Signed tokens for tracking and unsubscribe links. A token names what it is about (a touch and a link
 // index, or a contact) and carries an HMAC-SHA256 of that under the instance secret, so nobody can forge
 // one for another touch or contact. Tokens carry ids only: a click's target is read from the stored touch.
+// They stay under 100 characters (the default longest path parameter of Fastify).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type TrackingToken =
   | { kind: 'open'; touchId: string }
   | { kind: 'click'; touchId: string; index: number }
-  | { kind: 'unsubscribe'; workspaceId: string; contactId: string; touchId: string | null };
+  /** Contact ids are unique across workspaces, so the workspace is read from the contact. */
+  | { kind: 'unsubscribe'; contactId: string; touchId: string | null };
 
 const ID = /^[A-Za-z0-9_-]{1,80}$/;
 /** 128 bits of the HMAC, base64url: short links, still far beyond guessing. */
@@ -26,7 +28,7 @@ function payloadOf(t: TrackingToken): string {
     case 'click':
       return `c.${t.touchId}.${t.index}`;
     case 'unsubscribe':
-      return `u.${t.workspaceId}.${t.contactId}.${t.touchId ?? '-'}`;
+      return `u.${t.contactId}.${t.touchId ?? '-'}`;
   }
 }
 
@@ -46,13 +48,12 @@ export function verifyToken(secret: string, raw: string): TrackingToken | null {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   const parts = payload.split('.');
   if (!parts.slice(1).every((p) => ID.test(p))) return null;
-  const [kind, a, b, c] = parts;
+  const [kind, a, b] = parts;
   if (kind === 'o' && parts.length === 2) return { kind: 'open', touchId: a! };
   if (kind === 'c' && parts.length === 3 && /^\d{1,4}$/.test(b!)) {
     return { kind: 'click', touchId: a!, index: Number(b) };
   }
-  if (kind === 'u' && parts.length === 4) {
-    return { kind: 'unsubscribe', workspaceId: a!, contactId: b!, touchId: c === '-' ? null : c! };
-  }
+  if (kind === 'u' && parts.length === 3)
+    return { kind: 'unsubscribe', contactId: a!, touchId: b === '-' ? null : b! };
   return null;
 }

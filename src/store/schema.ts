@@ -227,6 +227,44 @@ export interface TemplatesTable {
   updated_at: number;
 }
 
+export interface EmailSendersTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  name: string | null;
+  reply_to: string | null;
+  /** The physical postal address every marketing email's footer carries. */
+  postal_address: string;
+  smtp_url: string | null;
+  daily_limit: number;
+  hourly_rate: number;
+  /** Days over which the daily limit ramps up from `warmup_start` (0: no warm-up). */
+  warmup_days: number;
+  warmup_start: number;
+  warmup_started_at: number;
+  /** DKIM signing for the sender's domain when both are set. */
+  dkim_selector: string | null;
+  dkim_private_key: string | null;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EmailSenderUsageTable {
+  workspace_id: string;
+  sender_id: string;
+  /** `h:<hour>` or `d:<day>` since the epoch (UTC). */
+  window: string;
+  count: number;
+}
+
+export interface EmailCategoryOptoutsTable {
+  workspace_id: string;
+  contact_id: string;
+  category: string;
+  created_at: number;
+}
+
 export interface ContactIdentitiesTable {
   workspace_id: string;
   /** user_id | anonymous_id */
@@ -284,6 +322,9 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_revisions: CampaignRevisionsTable;
   templates: TemplatesTable;
+  email_senders: EmailSendersTable;
+  email_sender_usage: EmailSenderUsageTable;
+  email_category_optouts: EmailCategoryOptoutsTable;
   contact_identities: ContactIdentitiesTable;
   conversions: ConversionsTable;
   event_cursors: EventCursorsTable;

@@ -14,6 +14,7 @@ import { accountsRoutes } from './accounts.routes.js';
 import { contactsRoutes } from './contacts.routes.js';
 import { campaignsRoutes } from './campaigns.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
+import { trackingRoutes } from './tracking.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
@@ -32,7 +33,7 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
  * Routes outside /api/v1 that do their own authentication: Segment-compatible ingestion (/v1/*, write
  * keys), tracking (/t/*, signed tokens) and unsubscribe (/u/*, signed tokens).
  */
-export const publicRouteModules: RouteModule[] = [ingestRoutes];
+export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes];
 
 export const apiRouteModules: RouteModule[] = [
   contactsRoutes,

@@ -1,0 +1,181 @@
+// Email senders per workspace, their hourly and daily send counts, and per-category opt-outs.
+import { sql } from 'kysely';
+import { BatonError, zodIssues } from '../domain/errors.js';
+import { senderInputSchema, type Sender, type SenderInput } from '../domain/email-sender.js';
+import type { Store } from './db.js';
+import { newId } from './ids.js';
+import type { Database } from './schema.js';
+
+function toSender(r: Database['email_senders']): Sender {
+  return {
+    id: r.id,
+    workspaceId: r.workspace_id,
+    email: r.email,
+    name: r.name,
+    replyTo: r.reply_to,
+    postalAddress: r.postal_address,
+    smtpUrl: r.smtp_url,
+    dailyLimit: r.daily_limit,
+    hourlyRate: r.hourly_rate,
+    warmupDays: r.warmup_days,
+    warmupStart: r.warmup_start,
+    warmupStartedAt: Number(r.warmup_started_at),
+    dkimSelector: r.dkim_selector,
+    dkimPrivateKey: r.dkim_private_key,
+    active: r.active === 1,
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+export const hourWindow = (now: number): string => `h:${Math.floor(now / 3_600_000)}`;
+export const dayWindow = (now: number): string => `d:${Math.floor(now / 86_400_000)}`;
+
+export class EmailSendersRepository {
+  constructor(private readonly store: Pick<Store, 'db'>) {}
+
+  /** Creates a sender, or replaces the one with the same address (its warm-up clock keeps running). */
+  async upsert(workspaceId: string, input: SenderInput, now: number): Promise<Sender> {
+    const parsed = senderInputSchema.safeParse(input);
+    if (!parsed.success) throw BatonError.invalid(zodIssues(parsed.error.issues));
+    const s = parsed.data;
+    const email = s.email.trim().toLowerCase();
+    const values = {
+      name: s.name ?? null,
+      reply_to: s.reply_to ?? null,
+      postal_address: s.postal_address,
+      smtp_url: s.smtp_url ?? null,
+      daily_limit: s.daily_limit,
+      hourly_rate: s.hourly_rate,
+      warmup_days: s.warmup_days,
+      warmup_start: s.warmup_start,
+      dkim_selector: s.dkim_selector ?? null,
+      dkim_private_key: s.dkim_private_key ?? null,
+      active: s.active ? 1 : 0,
+      updated_at: now,
+    };
+    await this.store.db
+      .insertInto('email_senders')
+      .values({
+        id: newId('snd', now),
+        workspace_id: workspaceId,
+        email,
+        ...values,
+        warmup_started_at: now,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(['workspace_id', 'email']).doUpdateSet(values))
+      .execute();
+    const row = await this.store.db
+      .selectFrom('email_senders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    return toSender(row);
+  }
+
+  async list(workspaceId: string, options: { activeOnly?: boolean } = {}): Promise<Sender[]> {
+    let q = this.store.db
+      .selectFrom('email_senders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('id');
+    if (options.activeOnly) q = q.where('active', '=', 1);
+    return (await q.execute()).map(toSender);
+  }
+
+  async get(workspaceId: string, id: string): Promise<Sender | undefined> {
+    const row = await this.store.db
+      .selectFrom('email_senders')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb.or([eb('id', '=', id), eb('email', '=', id.toLowerCase())]))
+      .executeTakeFirst();
+    return row && toSender(row);
+  }
+
+  async remove(workspaceId: string, id: string): Promise<boolean> {
+    const r = await this.store.db
+      .deleteFrom('email_senders')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Sends counted in the current hour and UTC day, per sender. */
+  async usage(
+    workspaceId: string,
+    senderIds: string[],
+    now: number,
+  ): Promise<Map<string, { hour: number; day: number }>> {
+    const out = new Map(senderIds.map((id) => [id, { hour: 0, day: 0 }]));
+    if (senderIds.length === 0) return out;
+    const h = hourWindow(now);
+    const d = dayWindow(now);
+    const rows = await this.store.db
+      .selectFrom('email_sender_usage')
+      .select(['sender_id', 'window', 'count'])
+      .where('workspace_id', '=', workspaceId)
+      .where('sender_id', 'in', senderIds)
+      .where('window', 'in', [h, d])
+      .execute();
+    for (const r of rows) {
+      const u = out.get(r.sender_id);
+      if (!u) continue;
+      if (r.window === h) u.hour = Number(r.count);
+      else u.day = Number(r.count);
+    }
+    return out;
+  }
+
+  /** Adds sends to the current hour and day of each sender. */
+  async addUsage(workspaceId: string, counts: Map<string, number>, now: number): Promise<void> {
+    const rows = [...counts].flatMap(([sender_id, count]) =>
+      count > 0
+        ? [hourWindow(now), dayWindow(now)].map((window) => ({
+            workspace_id: workspaceId,
+            sender_id,
+            window,
+            count,
+          }))
+        : [],
+    );
+    if (rows.length === 0) return;
+    await this.store.db
+      .insertInto('email_sender_usage')
+      .values(rows)
+      .onConflict((oc) =>
+        oc
+          .columns(['sender_id', 'window'])
+          .doUpdateSet({ count: sql<number>`email_sender_usage.count + excluded.count` }),
+      )
+      .execute();
+  }
+
+  /** Opts a contact out of one category of marketing email (idempotent). */
+  async optOut(workspaceId: string, contactId: string, category: string, now: number): Promise<void> {
+    await this.store.db
+      .insertInto('email_category_optouts')
+      .values({ workspace_id: workspaceId, contact_id: contactId, category, created_at: now })
+      .onConflict((oc) => oc.columns(['workspace_id', 'contact_id', 'category']).doNothing())
+      .execute();
+  }
+
+  /** `contactId\u0000category` keys of the given contacts' opt-outs among the given categories. */
+  async optOuts(workspaceId: string, contactIds: string[], categories: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (contactIds.length === 0 || categories.length === 0) return out;
+    for (let i = 0; i < contactIds.length; i += 500) {
+      const rows = await this.store.db
+        .selectFrom('email_category_optouts')
+        .select(['contact_id', 'category'])
+        .where('workspace_id', '=', workspaceId)
+        .where('contact_id', 'in', contactIds.slice(i, i + 500))
+        .where('category', 'in', categories)
+        .execute();
+      for (const r of rows) out.add(`${r.contact_id}\u0000${r.category}`);
+    }
+    return out;
+  }
+}
