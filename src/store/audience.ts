@@ -196,8 +196,11 @@ async function reachableCount(db: Kysely<Database>, p: Prepared, channel: ReachC
       select count(*) as n from contacts c where c.workspace_id = ${ws} and ${p.reachable}`.execute(db);
     return Number(r.rows[0]?.n ?? 0);
   }
+  // SQLite's planner prefers a table scan here (it cannot tell the partial index answers alone): name it.
+  const source =
+    p.ctx.dialect === 'postgres' ? sql`contacts c` : sql`contacts c indexed by contacts_ws_email_reachable`;
   const all = await sql<{ n: unknown }>`
-    select count(*) as n from contacts c
+    select count(*) as n from ${source}
     where c.workspace_id = ${ws} and c.email is not null and c.subscription_status = 'subscribed'`.execute(
     db,
   );
