@@ -245,7 +245,7 @@ describe.each(dialects)('CSV import on %s', (dialect) => {
       'relink.csv',
       'external_id,email,account_id\n' +
         `crm-1,ada@initech.com,\n` + // linked to acme: an email change keeps the link
-        `,linus@globex.com,\n` + // new contact by email... (linus@gmail.com is another key)
+        `,linus@globex.com,\n` + // a new contact: linked to globex by its email's domain
         `crm-3,,${id('acme.com')}\n` + // named by id: moves to acme
         `crm-9,x@acme.com,acc_missing\n`, // unknown account id
     );
