@@ -232,3 +232,19 @@ export function formatReport(report: CampaignReport): string[] {
   } else out.push('  none written yet (PUT /api/v1/campaigns/:id/review)');
   return out;
 }
+
+const TIME_KEYS = new Set(['at', 'asOf', 'launchedAt', 'endedAt', 'updatedAt', 'periodStart', 'periodEnd']);
+
+/**
+ * The report as plain JSON for the CLI and the API: times as ISO 8601, infinite interval ends (a projection
+ * before anything is expected) as null.
+ */
+export function reportToJson(report: CampaignReport): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(report, (key, v: unknown) => {
+      if (typeof v !== 'number') return v;
+      if (!Number.isFinite(v)) return null;
+      return TIME_KEYS.has(key) ? new Date(v).toISOString() : v;
+    }),
+  ) as Record<string, unknown>;
+}

@@ -16,6 +16,7 @@ import { campaignsRoutes } from './campaigns.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
 import { trackingRoutes } from './tracking.routes.js';
 import { eventsRoutes } from './events.routes.js';
+import { reportsRoutes } from './reports.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
 
@@ -44,4 +45,5 @@ export const apiRouteModules: RouteModule[] = [
   eventsRoutes,
   forecastRoutes,
   calendarRoutes,
+  reportsRoutes,
 ];

@@ -11,6 +11,8 @@ import * as serve from './serve.command.js';
 import * as demo from './demo.command.js';
 import * as worker from './worker.command.js';
 import * as forecast from './forecast.command.js';
+import * as report from './report.command.js';
+import * as clone from './clone.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
@@ -24,4 +26,6 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   campaign,
   segment,
   forecast,
+  report,
+  clone,
 ];
