@@ -159,6 +159,13 @@ describe.each(dialects)('campaigns API on %s', (dialect) => {
     expect((await enrolled()).map((e) => e.state)).toEqual(['completed', 'completed']);
   });
 
+  it('lints a spec that is not saved, and saves nothing', async () => {
+    const r = await call('POST', '/campaigns/lint', { ...SPEC, goal: undefined });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().findings.map((f: { code: string }) => f.code)).toContain('goal_missing');
+    expect((await call('GET', '/campaigns')).json().data).toEqual([]);
+  });
+
   it('needs the launch scope to launch, and write to edit', async () => {
     await call('POST', '/campaigns', SPEC);
     const reader = await bearer(store, ws, ['read', 'write']);

@@ -203,6 +203,27 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
     );
 
     app.post(
+      '/campaigns/lint',
+      {
+        ...read,
+        schema: {
+          tags,
+          summary:
+            'Run the launch guardrails on a spec that is not saved (templates come from the workspace)',
+          body: campaignSchema,
+          response: {
+            200: z.object({ blocking: z.number().int(), findings: z.array(findingResponse) }),
+            ...commonErrors,
+          },
+        },
+      },
+      async (req) => {
+        const findings = await lintCampaignSpec(ctx.store, workspaceOf(req), req.body, ctx.clock.now());
+        return { blocking: findings.filter((f) => f.severity === 'blocking').length, findings };
+      },
+    );
+
+    app.post(
       '/campaigns/:id/lint',
       {
         ...read,
