@@ -181,6 +181,13 @@ function emailDomain(ctx: CompileContext): RawBuilder<string> {
     : sql<string>`substr(lower(c.email), instr(c.email, '@') + 1)`;
 }
 
+async function hasIndex(db: Kysely<Database>, name: string): Promise<boolean> {
+  const r = await sql<{
+    n: unknown;
+  }>`select count(*) as n from sqlite_master where type = 'index' and name = ${name}`.execute(db);
+  return Number(r.rows[0]?.n ?? 0) > 0;
+}
+
 function suppressedExpr(ctx: CompileContext): RawBuilder<SqlBool> {
   return sql<SqlBool>`exists (select 1 from suppressions s where s.workspace_id = ${ctx.workspaceId} and s.value in (lower(c.email), ${emailDomain(ctx)}))`;
 }
@@ -196,9 +203,12 @@ async function reachableCount(db: Kysely<Database>, p: Prepared, channel: ReachC
       select count(*) as n from contacts c where c.workspace_id = ${ws} and ${p.reachable}`.execute(db);
     return Number(r.rows[0]?.n ?? 0);
   }
-  // SQLite's planner prefers a table scan here (it cannot tell the partial index answers alone): name it.
+  // SQLite's planner prefers a table scan here (it cannot tell the partial index answers alone): name it,
+  // when the store has it (stores migrated before the index was added to the audiences migration do not).
   const source =
-    p.ctx.dialect === 'postgres' ? sql`contacts c` : sql`contacts c indexed by contacts_ws_email_reachable`;
+    p.ctx.dialect !== 'postgres' && (await hasIndex(db, 'contacts_ws_email_reachable'))
+      ? sql`contacts c indexed by contacts_ws_email_reachable`
+      : sql`contacts c`;
   const all = await sql<{ n: unknown }>`
     select count(*) as n from ${source}
     where c.workspace_id = ${ws} and c.email is not null and c.subscription_status = 'subscribed'`.execute(
