@@ -64,7 +64,13 @@ describe('campaign files', () => {
 
   it.each([
     ['a schema violation', GOOD.replace('target: 10', 'target: -3'), 'goal.target', 4, /positive/],
-    ['an unknown field', GOOD.replace('objective: leads', 'objective: leads\nbudjet: 3'), '', 1, /budjet/],
+    [
+      'an unknown field',
+      GOOD.replace('objective: leads', 'objective: leads\nbudjet: 3'),
+      'budjet',
+      4,
+      /not a known field/,
+    ],
     ['duplicate step ids', GOOD.replace('id: followup', 'id: intro'), 'sequence.1.id', 12, /used twice/],
     [
       'a condition on a later step',

@@ -6,7 +6,15 @@ import { checkRule } from '../../domain/segment.js';
 
 export function campaignIssues(raw: unknown): { spec?: CampaignSpec; issues: FieldIssue[] } {
   const parsed = campaignSchema.safeParse(raw);
-  if (!parsed.success) return { issues: zodIssues(parsed.error.issues) };
+  if (!parsed.success) {
+    // An unknown key is reported at the key itself (`budjet`), so files can point at its line.
+    const flat = parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => ({ path: [...i.path, k], message: 'is not a known field (check the spelling)' }))
+        : [i],
+    );
+    return { issues: zodIssues(flat) };
+  }
   const spec = JSON.parse(JSON.stringify(parsed.data)) as CampaignSpec;
   const issues: FieldIssue[] = [];
   const audience = spec.audience;
