@@ -341,6 +341,7 @@ export class Dispatcher {
     const cancel = new Map<string, string[]>();
     const skip = new Map<string, string[]>();
     const hold: string[] = [];
+    const defer = new Map<string, string[]>();
     const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
     const unsubscribedExits: Array<{ ws: string; enrollment: string }> = [];
     for (const { touch, decision, campaign } of decisions) {
@@ -357,15 +358,8 @@ export class Dispatcher {
         }
         case 'defer':
           stats.deferred++;
-          await trx
-            .updateTable('touches')
-            .set({
-              due_at: decision.dueAt,
-              deferrals: sql`deferrals + 1`,
-              reason: `deferred:${decision.reason}`,
-            })
-            .where('id', '=', touch.id)
-            .execute();
+          // Caps move many touches to the same instant (the next local midnight): one update per instant.
+          push(defer, `${decision.dueAt}\u0000${decision.reason}`, touch.id);
           break;
         case 'skip':
           stats.skipped++;
@@ -399,6 +393,16 @@ export class Dispatcher {
           approved.map((a) => a.touch.id),
         )
         .execute();
+    }
+    for (const [key, ids] of defer) {
+      const [dueAt, reason] = key.split('\u0000') as [string, string];
+      for (let i = 0; i < ids.length; i += 500) {
+        await trx
+          .updateTable('touches')
+          .set({ due_at: Number(dueAt), deferrals: sql`deferrals + 1`, reason: `deferred:${reason}` })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+      }
     }
     for (const [reason, ids] of skip) await setStatus(trx, ids, 'skipped', reason);
     for (const [reason, ids] of cancel) await setStatus(trx, ids, 'cancelled', reason);
