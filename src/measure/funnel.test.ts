@@ -111,6 +111,8 @@ describe('computeFunnel', () => {
       value: 2 / 3,
     });
     expect(f.campaign.rates.touch_rate.value).toBe(4 / 5);
+    // The campaign's conversion rate is over the enrolled (intention to treat, comparable with the holdout's).
+    expect(f.campaign.rates.conversion_rate).toMatchObject({ numerator: 2, denominator: 5, of: 'enrolled' });
     expect(f.campaign.rates.bounce_rate).toMatchObject({ numerator: 1, denominator: 4, of: 'touched' });
     expect(f.holdout).toEqual({
       enrolled: 2,

@@ -1,0 +1,187 @@
+// The report's experiment and holdout-lift sections: A/B steps compared by the sequential test with a
+// recommendation, and treatment vs holdout by one conversion rule for both arms.
+import { isBatonError } from '../domain/errors.js';
+import {
+  decideWinner,
+  twoProportionTest,
+  type TwoProportionResult,
+  type WinnerDecision,
+} from './experiments/index.js';
+import { rate, type Funnel, type FunnelStage, type Rate } from './funnel.js';
+import { holdoutLift, type HoldoutLift } from './lift.js';
+import type { ReportCampaign, ReportInput, ReportPlan, Unavailable } from './report.js';
+
+export interface ExperimentArm {
+  variant: string;
+  n: number;
+  successes: number;
+  rate: Rate;
+  /** Fixed-horizon pooled z test against the control (for reference; the recommendation uses the sequential test). */
+  versusControl: TwoProportionResult | null;
+}
+
+export interface ExperimentSection {
+  step: string;
+  metric: FunnelStage;
+  control: string;
+  arms: ExperimentArm[];
+  recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
+  winner: string | null;
+  reason: string;
+  decision: WinnerDecision | null;
+}
+
+export type LiftSection =
+  | ({
+      available: true;
+      basis: string;
+      treatment: { n: number; converted: number; value: number };
+      holdout: { n: number; converted: number; value: number };
+    } & HoldoutLift)
+  | Unavailable;
+
+export const unavailable = (reason: string): Unavailable => ({ available: false, reason });
+export const errorReason = (e: unknown): string => {
+  if (isBatonError(e)) return e.message;
+  throw e;
+};
+
+/** One test per A/B step (and per declared experiment): variants compared on the step's metric. */
+export function experimentSections(
+  campaign: ReportCampaign,
+  plan: ReportPlan,
+  funnel: Funnel,
+  decisionAt: number | null,
+  now: number,
+): ExperimentSection[] {
+  const declared = new Map((plan.measurement?.experiments ?? []).map((x) => [x.step, x.metric]));
+  const out: ExperimentSection[] = [];
+  for (const step of campaign.spec.sequence) {
+    if (!step.variants) continue;
+    const metric: FunnelStage = step.test?.metric ?? declared.get(step.id) ?? 'clicked';
+    const control = step.variants[0]!.id;
+    const rows = new Map(funnel.variants.filter((v) => v.step === step.id).map((v) => [v.variant, v]));
+    const counts = step.variants.map((v) => {
+      const row = rows.get(v.id);
+      return { id: v.id, weight: v.weight, n: row?.counts.touched ?? 0, successes: row?.counts[metric] ?? 0 };
+    });
+    const controlCounts = counts[0]!;
+    const arms: ExperimentArm[] = counts.map((c) => ({
+      variant: c.id,
+      n: c.n,
+      successes: c.successes,
+      rate: rate(c.successes, c.n, 'touched'),
+      versusControl:
+        c.id !== control && c.n > 0 && controlCounts.n > 0
+          ? twoProportionTest(
+              { conversions: controlCounts.successes, n: controlCounts.n },
+              { conversions: c.successes, n: c.n },
+            )
+          : null,
+    }));
+    const base = { step: step.id, metric, control, arms };
+    const live = counts.filter((c) => c.n > 0);
+    if (live.length < 2 || controlCounts.n === 0) {
+      out.push({
+        ...base,
+        recommendation: null,
+        winner: null,
+        reason:
+          controlCounts.n === 0
+            ? `the control variant ${control} was sent to nobody yet`
+            : 'fewer than two variants were sent: nothing to compare yet',
+        decision: null,
+      });
+      continue;
+    }
+    try {
+      const weights = Object.fromEntries(live.map((c) => [c.id, c.weight]));
+      const canCheckRatio = live.every((c) => c.weight > 0) && !step.test;
+      const decision = decideWinner(
+        live.map((c) => ({ id: c.id, conversions: c.successes, n: c.n })),
+        {
+          controlId: control,
+          fallbackId: step.test?.fallback ?? control,
+          decisionAt,
+          ...(canCheckRatio ? { weights } : {}),
+        },
+        now,
+      );
+      out.push({
+        ...base,
+        recommendation: decision.verdict,
+        winner: decision.verdict === 'winner' ? decision.chosenVariant : null,
+        reason: decision.reason,
+        decision,
+      });
+    } catch (e) {
+      out.push({ ...base, recommendation: null, winner: null, reason: errorReason(e), decision: null });
+    }
+  }
+  return out;
+}
+
+/**
+ * Holdout lift compares the arms by one rule for both: a contact converted when a goal event followed its
+ * enrollment, from the window's start until the lookback after the campaign ended (or now). The engine's
+ * conversion record needs a campaign touch for treated contacts, which the holdout cannot have, so it would
+ * favour neither arm fairly.
+ */
+export function liftSection(input: ReportInput, lookbackMs: number, windowStart: number): LiftSection {
+  const plan = input.campaign.frozenPlan ?? input.campaign.spec;
+  if (!plan.goal) return unavailable('no goal event to compare the arms on');
+  const until = Math.min(input.now, (input.campaign.endedAt ?? input.now) + lookbackMs);
+  const enrolledAt = new Map<string, { arm: string; at: number }>();
+  for (const e of input.enrollments) {
+    const prev = enrolledAt.get(e.contactId);
+    if (!prev || e.enrolledAt < prev.at) enrolledAt.set(e.contactId, { arm: e.arm, at: e.enrolledAt });
+  }
+  const arms = {
+    treatment: { n: 0, converted: 0, value: 0, sumSquares: 0 },
+    holdout: { n: 0, converted: 0, value: 0, sumSquares: 0 },
+  };
+  const perContact = new Map<string, number>();
+  for (const g of input.goalEvents) {
+    const e = enrolledAt.get(g.contactId);
+    if (!e || g.occurredAt < e.at || g.occurredAt < windowStart || g.occurredAt > until) continue;
+    perContact.set(g.contactId, (perContact.get(g.contactId) ?? 0) + g.value);
+  }
+  for (const [contact, e] of enrolledAt) {
+    const arm = e.arm === 'holdout' ? arms.holdout : arms.treatment;
+    arm.n++;
+    const v = perContact.get(contact);
+    if (v === undefined) continue;
+    arm.converted++;
+    arm.value += v;
+    arm.sumSquares += v * v;
+  }
+  if (arms.holdout.n === 0)
+    return unavailable(
+      'the campaign has no holdout: lift cannot be measured (set measurement.holdout_percent)',
+    );
+  if (arms.treatment.n === 0) return unavailable('nobody is in the treatment arm');
+  const withValue =
+    arms.treatment.n >= 2 && arms.holdout.n >= 2 && arms.treatment.value + arms.holdout.value > 0;
+  try {
+    const lift = holdoutLift({
+      treatment: { conversions: arms.treatment.converted, n: arms.treatment.n },
+      holdout: { conversions: arms.holdout.converted, n: arms.holdout.n },
+      ...(withValue
+        ? {
+            treatmentValue: { sum: arms.treatment.value, sumSquares: arms.treatment.sumSquares },
+            holdoutValue: { sum: arms.holdout.value, sumSquares: arms.holdout.sumSquares },
+          }
+        : {}),
+    });
+    const pick = (a: typeof arms.treatment) => ({ n: a.n, converted: a.converted, value: a.value });
+    return {
+      available: true,
+      basis: `contacts with a ${plan.goal.event} event after enrollment, both arms alike`,
+      treatment: pick(arms.treatment),
+      holdout: pick(arms.holdout),
+      ...lift,
+    };
+  } catch (e) {
+    return unavailable(errorReason(e));
+  }
+}
