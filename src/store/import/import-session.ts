@@ -6,6 +6,9 @@ import type { Store } from '../db.js';
 import type { Database } from '../schema.js';
 import { postgresWriter, sqliteWriter, type TableSpec, type TableWriter } from './table-writer.js';
 
+/** SQLite page cache during an import, in KiB as `PRAGMA cache_size` takes it (negative: KiB). */
+export const IMPORT_CACHE_KIB = -256 * 1024;
+
 export interface Session {
   db: Kysely<Database>;
   dialect: Store['dialect'];
@@ -26,6 +29,10 @@ export async function inTransaction(
   if (sqlite) {
     // Hold Kysely's only connection so no other query of this process lands inside the transaction.
     await store.db.connection().execute(async (db) => {
+      // Index pages of a large import outgrow SQLite's 2 MiB default cache and would be re-read from the
+      // OS on every insert; a bigger cache for the length of the import halved the wall time of 1M inserts here.
+      const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
+      sqlite.pragma(`cache_size = ${IMPORT_CACHE_KIB}`);
       sqlite.exec('BEGIN IMMEDIATE');
       try {
         await body({
@@ -39,6 +46,8 @@ export async function inTransaction(
       } catch (e) {
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw e;
+      } finally {
+        sqlite.pragma(`cache_size = ${cacheSize}`);
       }
     });
     return;
