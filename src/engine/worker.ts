@@ -3,6 +3,7 @@
 // the store and `clock.now()`, so the same loop runs on the real clock (`baton worker`, `baton serve`) and
 // on the simulated one (`baton demo`, forecasts, tests).
 import type { ChannelRegistry } from '../channels/channel.js';
+import { campaignWindow } from '../domain/campaign.js';
 import { CampaignsRepository } from '../store/campaigns.repository.js';
 import { tickLifecycle } from '../store/campaigns/lifecycle.js';
 import type { Store } from '../store/db.js';
@@ -66,6 +67,39 @@ export class Worker {
     const stats = { ...batch, now, lifecycleChanges, enrolled };
     this.options.onTick?.(stats);
     return stats;
+  }
+
+  /**
+   * The next instant at which a tick would have work: a due touch, a campaign window boundary, a
+   * dynamic audience refresh. Simulations jump straight there instead of ticking through quiet hours.
+   */
+  async nextWakeAt(now: number): Promise<number> {
+    let next = Infinity;
+    const due = await this.store.db
+      .selectFrom('touches')
+      .select((eb) => eb.fn.min('due_at').as('t'))
+      .where('status', '=', 'planned')
+      .executeTakeFirst();
+    if (due?.t !== null && due?.t !== undefined) next = Math.min(next, Number(due.t));
+    const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
+    for (const ws of await new WorkspacesRepository(this.store).list()) {
+      const live = await new CampaignsRepository(this.store).list(ws.id, {
+        statuses: ['scheduled', 'running', 'paused'],
+      });
+      for (const c of live) {
+        const w = campaignWindow(c.spec);
+        if (c.status === 'scheduled' && w) next = Math.min(next, w.start);
+        if (c.status !== 'scheduled' && w?.end != null) next = Math.min(next, w.end);
+        const dynamic = c.kind === 'always-on' || c.spec.audience?.enrollment === 'dynamic';
+        if (dynamic && c.status === 'running') {
+          next = Math.min(
+            next,
+            (this.lastDynamic.get(`${ws.id}\u0000${c.id}`) ?? c.launchedAt ?? now) + every,
+          );
+        }
+      }
+    }
+    return Math.max(next, now);
   }
 
   /** Dynamic and always-on audiences: new members are enrolled as they qualify. */

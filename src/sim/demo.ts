@@ -13,7 +13,10 @@ import { EmailChannel } from '../channels/email.channel.js';
 import { defaultChannels } from '../channels/registry.js';
 import { engineLaunchHooks } from '../engine/campaign-hooks.js';
 import { SimulatedClock } from '../engine/clock.js';
-import { Worker, type EventProcessor } from '../engine/worker.js';
+import { Worker } from '../engine/worker.js';
+import { processEvents } from '../engine/event-processor.js';
+import { startInboundSmtp } from '../channels/inbound-smtp.js';
+import { createTransport, type Transporter } from 'nodemailer';
 import { ApiKeysRepository } from '../store/api-keys.repository.js';
 import { applyCampaign, launchCampaign, loadCampaignFile } from '../store/campaigns/index.js';
 import { CampaignsRepository } from '../store/campaigns.repository.js';
@@ -32,6 +35,7 @@ import { generateWorld, type World, type WorldSize } from './world.js';
 export const DEMO_START = Date.parse('2027-01-04T00:00:00Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const QUARTER = 15 * 60_000;
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
 export const DEMO_CAMPAIGNS = ['product-launch.yaml', 'outbound-target-accounts.yaml', 'nurture.yaml'];
 
@@ -45,9 +49,6 @@ export interface DemoOptions {
   log: (line: string) => void;
   /** A live progress line (a TTY bar), or nothing. */
   progress?: (done: number, total: number, label: string) => void;
-  processEvents?: EventProcessor;
-  /** Sends a reply into Baton's inbound mail listener, when one is running. */
-  inbound?: { port: number };
 }
 
 export interface DemoRun {
@@ -105,7 +106,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     clock.now(),
   );
 
-  const io = marketIO(app, writeKey, opts.inbound);
+  // Replies come back by SMTP into the same inbound listener `baton serve --inbound-smtp` runs.
+  const inbound = await startInboundSmtp(store, clock, { port: 0, host: '127.0.0.1' });
+  const replies = createTransport({
+    host: '127.0.0.1',
+    port: inbound.port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 1,
+    maxMessages: Infinity,
+  });
+  const io = marketIO(app, writeKey, replies);
   // Two months of history before the campaigns: pricing-page visits the launch audience is built on.
   await io.track(
     world.contacts.flatMap((c, i) =>
@@ -143,9 +155,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   }
 
   const channels = defaultChannels(store);
-  const email = new EmailChannel(store, { secret, publicUrl, poolSize: 2 });
+  // One long-lived pooled connection: the sink greets each new connection after 100 ms.
+  const email = new EmailChannel(store, {
+    secret,
+    publicUrl,
+    poolSize: 2,
+    transport: { maxMessages: Infinity },
+  });
   channels.register(email);
-  const worker = new Worker(store, channels, clock, { workerId: 'demo', processEvents: opts.processEvents });
+  const worker = new Worker(store, channels, clock, {
+    workerId: 'demo',
+    processEvents,
+    dynamicEnrollEveryMs: DAY,
+  });
   const campaigns = await new CampaignsRepository(store).list(ws.id);
   const goals = new Map(campaigns.map((c) => [c.id, c.spec.goal?.event ?? null]));
   const outbound = new Set(campaigns.filter((c) => c.spec.objective === 'pipeline').map((c) => c.id));
@@ -153,16 +175,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   const market = new Market(world, DEFAULT_TRUTH, io, opts.seed);
   market.start(DEMO_START, end, [...new Set([...goals.values()].filter((g): g is string => g !== null))]);
 
-  let lastLog = 0;
-  for (let t = DEMO_START; t <= end; t += HOUR) {
+  // Jump from one moment with work to the next (a due touch, a market response, a window boundary),
+  // on a 15-minute grid, instead of ticking through nights and weekends.
+  let since = DEMO_START - 1;
+  for (let t = DEMO_START; t <= end;) {
     clock.set(t);
     await market.runUntil(t);
     await worker.tick();
-    for (const touch of await performedTouches(store, ws.id, sink, lastLog, goals, outbound))
+    for (const touch of await performedTouches(store, ws.id, sink, since, goals, outbound))
       market.onTouch(touch);
-    lastLog = t;
+    since = t;
     opts.progress?.(t - DEMO_START, end - DEMO_START, new Date(t).toISOString().slice(0, 10));
+    const wake = Math.min(await worker.nextWakeAt(t), market.nextAt(), t + 12 * HOUR, end);
+    t = wake >= end && t < end ? end : Math.max(t + QUARTER, Math.ceil(wake / QUARTER) * QUARTER);
   }
+  opts.progress?.(end - DEMO_START, end - DEMO_START, new Date(end).toISOString().slice(0, 10));
   await worker.tick();
 
   return {
@@ -176,6 +203,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     secret,
     shutdown: async () => {
       await channels.close();
+      replies.close();
+      await inbound.close();
       await sink.stop();
     },
   };
@@ -233,7 +262,7 @@ function csv(s: string): string {
 }
 
 /** The market's view of Baton's public surface: tracking URLs, one-click unsubscribe, ingestion, replies. */
-function marketIO(app: FastifyInstance, writeKey: string, inbound: DemoOptions['inbound']) {
+function marketIO(app: FastifyInstance, writeKey: string, replies: Transporter) {
   const auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
   const io: MarketIO & { track: (events: Parameters<MarketIO['track']>[0], world?: World) => Promise<void> } =
     {
@@ -272,10 +301,7 @@ function marketIO(app: FastifyInstance, writeKey: string, inbound: DemoOptions['
         }
       },
       reply: async (input) => {
-        if (!inbound) return;
-        const { createTransport } = await import('nodemailer');
-        const t = createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
-        await t.sendMail({
+        await replies.sendMail({
           from: input.from,
           to: input.to,
           subject: input.subject,
@@ -283,7 +309,6 @@ function marketIO(app: FastifyInstance, writeKey: string, inbound: DemoOptions['
           inReplyTo: input.inReplyTo,
           references: [input.inReplyTo],
         });
-        t.close();
       },
     };
   return io;
