@@ -15,6 +15,8 @@ import { contactsRoutes } from './contacts.routes.js';
 import { campaignsRoutes } from './campaigns.routes.js';
 import { ingestRoutes } from './ingest.routes.js';
 import { trackingRoutes } from './tracking.routes.js';
+import { templatesRoutes } from './templates.routes.js';
+import { sendersRoutes } from './senders.routes.js';
 import { eventsRoutes } from './events.routes.js';
 import { reportsRoutes } from './reports.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
@@ -37,6 +39,8 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
 export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes];
 
 export const apiRouteModules: RouteModule[] = [
+  templatesRoutes,
+  sendersRoutes,
   contactsRoutes,
   accountsRoutes,
   segmentsRoutes,

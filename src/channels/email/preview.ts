@@ -1,0 +1,132 @@
+// The render preview (`POST /api/v1/templates/:id/render`): a template rendered for one contact exactly as
+// the channel would send it, except that links go straight to their target (there is no touch to track).
+import {
+  compileEmail,
+  renderEmail,
+  signToken,
+  type RenderedEmail,
+  type TemplateKind,
+} from '../../content/index.js';
+import { BatonError } from '../../domain/errors.js';
+import type { Store } from '../../store/db.js';
+import { EmailSendersRepository } from '../../store/email-senders.repository.js';
+import { fromJson } from '../../store/json.js';
+import { TemplatesRepository } from '../../store/templates.repository.js';
+import { textCompanionOf } from '../email.channel.js';
+
+export interface PreviewInput {
+  contact_id: string;
+  campaign_id?: string;
+  step_id?: string;
+  variant_id?: string;
+  subject?: string;
+  preheader?: string;
+  /** Strict: a variable the contact does not have is an error (as in lint) instead of empty text. */
+  strict?: boolean;
+}
+
+interface StepLike {
+  id: string;
+  subject?: string;
+  preheader?: string;
+  purpose?: string;
+  variants?: Array<{ id: string; subject?: string; preheader?: string }>;
+}
+
+export async function previewTemplate(
+  store: Store,
+  ws: string,
+  templateId: string,
+  input: PreviewInput,
+  env: { secret: string; publicUrl: string },
+): Promise<RenderedEmail> {
+  const templates = await new TemplatesRepository(store).getMany(ws, [
+    templateId,
+    textCompanionOf(templateId),
+  ]);
+  const template = templates.get(templateId);
+  if (!template) throw BatonError.notFound('template', templateId);
+  const text = templates.get(textCompanionOf(templateId));
+
+  const contact = await store.db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('id', '=', input.contact_id)
+    .executeTakeFirst();
+  if (!contact) throw BatonError.notFound('contact', input.contact_id);
+  const attributes = fromJson<Record<string, unknown>>(contact.attributes, {});
+  const account = contact.account_id
+    ? await store.db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('id', '=', contact.account_id)
+        .executeTakeFirst()
+    : undefined;
+
+  let campaign: { id: string; name: string; spec: Record<string, unknown> } | null = null;
+  if (input.campaign_id) {
+    const row = await store.db
+      .selectFrom('campaigns')
+      .select(['id', 'name', 'spec'])
+      .where('workspace_id', '=', ws)
+      .where('id', '=', input.campaign_id)
+      .executeTakeFirst();
+    if (!row) throw BatonError.notFound('campaign', input.campaign_id);
+    campaign = { id: row.id, name: row.name, spec: fromJson<Record<string, unknown>>(row.spec, {}) };
+  }
+  const steps = (campaign?.spec.sequence as StepLike[] | undefined) ?? [];
+  const step = input.step_id ? steps.find((s) => s.id === input.step_id) : undefined;
+  if (input.step_id && !step) {
+    throw BatonError.invalid([
+      { path: 'step_id', message: `names no step of campaign "${input.campaign_id}"` },
+    ]);
+  }
+  const variant = input.variant_id ? step?.variants?.find((v) => v.id === input.variant_id) : undefined;
+
+  const senders = await new EmailSendersRepository(store).list(ws, { activeOnly: true });
+  const wanted = campaign?.spec.sender as string | undefined;
+  const sender = senders.find((s) => s.id === wanted || s.email === wanted) ?? senders[0];
+
+  const compiled = await compileEmail({
+    subject: input.subject ?? variant?.subject ?? step?.subject ?? '',
+    ...((input.preheader ?? variant?.preheader ?? step?.preheader)
+      ? { preheader: input.preheader ?? variant?.preheader ?? step?.preheader }
+      : {}),
+    template: { kind: template.kind as TemplateKind, source: template.source },
+    ...(text && text !== template ? { text: text.source } : {}),
+  });
+  const utm = (campaign?.spec.utm as Record<string, string> | undefined) ?? {};
+  const unsubscribe = `${env.publicUrl}/u/${signToken(env.secret, { kind: 'unsubscribe', contactId: contact.id, touchId: null })}`;
+  return renderEmail(
+    compiled,
+    {
+      contact: { ...attributes, ...contact, attributes },
+      account: account ? { ...fromJson<Record<string, unknown>>(account.attributes, {}), ...account } : null,
+      campaign: { id: campaign?.id ?? 'preview', name: campaign?.name ?? 'Preview' },
+      step: { id: step?.id ?? 'preview', channel: 'email' },
+      sender: {
+        name: sender?.name ?? null,
+        email: sender?.email ?? 'sender@example.invalid',
+        postal_address: sender?.postalAddress ?? '(no sender configured: add one with its postal address)',
+      },
+    },
+    {
+      touchId: null,
+      secret: env.secret,
+      publicUrl: env.publicUrl,
+      tracking: { opens: false, clicks: false },
+      utm: {
+        source: utm.source ?? 'baton',
+        medium: utm.medium ?? 'email',
+        campaign: utm.campaign ?? campaign?.id ?? 'preview',
+        ...(utm.content ? { content: utm.content } : step ? { content: step.id } : {}),
+        ...(utm.term ? { term: utm.term } : {}),
+      },
+      unsubscribeUrl: unsubscribe,
+      marketing: step?.purpose !== 'transactional',
+      strict: input.strict ?? false,
+    },
+  );
+}
