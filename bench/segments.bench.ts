@@ -207,7 +207,11 @@ async function generatePostgres(store: Store, ws: string, sizes: Sizes): Promise
     batch[table] = [];
   };
   let n = 0;
+  let previous = 'accounts';
   for (const row of rows(sizes, ws)) {
+    // Accounts before the contacts that reference them, contacts before their events.
+    if (row.table !== previous) await flush(previous);
+    previous = row.table;
     batch[row.table]!.push(row.values);
     if (batch[row.table]!.length >= 1000) await flush(row.table);
     if (++n % 1_000_000 === 0) process.stderr.write(`  ${n.toLocaleString('en-US')} rows\n`);

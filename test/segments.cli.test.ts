@@ -73,6 +73,11 @@ describe('baton segment preview (CLI)', () => {
     expect(res.stdout).toContain('Audience: 1 contacts (50.0% of 2 contacts reachable by email)');
     expect(res.stdout).toMatch(/unsubscribed\s+1/);
     expect(res.stdout).toContain('ann@acme.com  Ann  lead');
+
+    writeFileSync(file, 'audience:\n  segment: { attribute: account.colour, op: eq, value: red }\n');
+    const bad = await baton(['segment', 'preview', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('audience.segment.attribute: "account.colour" is not a known field');
   }, 90_000);
 
   it('takes a bare rule, prints JSON, and exits 2 naming the bad node', async () => {

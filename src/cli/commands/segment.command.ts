@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { BatonError } from '../../domain/errors.js';
+import { BatonError, type FieldIssue } from '../../domain/errors.js';
 import {
   REACH_CHANNELS,
   previewAudience,
@@ -64,6 +64,12 @@ export function formatPreview(p: AudiencePreview): string {
   return lines.join('\n');
 }
 
+function prefixIssues(e: unknown, prefix: string): unknown {
+  if (!(e instanceof BatonError) || e.code !== 'invalid_input') return e;
+  const issues = (e.details as { issues?: FieldIssue[] } | undefined)?.issues ?? [];
+  return BatonError.invalid(issues.map((i) => ({ ...i, path: prefix + i.path })));
+}
+
 export function register(program: Command): void {
   const segment = program.command('segment').description('segments and audiences');
   segment
@@ -88,11 +94,15 @@ export function register(program: Command): void {
         ]);
       }
       const spec = audienceOf(doc);
+      // Paths in errors point into the file: `audience.segment…` for a campaign file.
+      const prefix = typeof doc === 'object' && doc !== null && 'audience' in doc ? 'audience.' : '';
       await withContext(async ({ store, clock }) => {
         const ws = await resolveWorkspace(store, opts.workspace);
         const preview = await previewAudience(store, ws.id, spec, {
           now: clock.now(),
           channel: opts.channel as ReachChannel,
+        }).catch((e: unknown) => {
+          throw prefix ? prefixIssues(e, prefix) : e;
         });
         console.log(opts.json ? JSON.stringify(preview, null, 2) : formatPreview(preview));
       });
