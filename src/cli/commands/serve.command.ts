@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { buildApp } from '../../api/app.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { defaultChannels } from '../../channels/registry.js';
+import { startInboundSmtp } from '../../channels/inbound-smtp.js';
 import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
 import { openCliContext } from '../context.js';
@@ -13,7 +14,8 @@ export function register(program: Command): void {
     .description('serve the API and web app (on SQLite the worker runs in the same process)')
     .option('--port <port>', 'port to listen on (default BATON_PORT or 4400)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .action(async (opts: { port?: string; host: string }) => {
+    .option('--inbound-smtp <port>', 'also receive replies and bounces by SMTP on this port (off by default)')
+    .action(async (opts: { port?: string; host: string; inboundSmtp?: string }) => {
       const ctx = await openCliContext(opts.port ? { ...process.env, BATON_PORT: opts.port } : process.env);
       const port = ctx.config.BATON_PORT;
       const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
@@ -30,8 +32,13 @@ export function register(program: Command): void {
           : null;
       await app.listen({ port, host: opts.host });
       worker?.start();
+      const inbound = opts.inboundSmtp
+        ? await startInboundSmtp(ctx.store, ctx.clock, { port: Number(opts.inboundSmtp), host: opts.host })
+        : null;
       console.log(`Baton is serving on http://localhost:${port} (API docs at /docs)`);
+      if (inbound) console.log(`Inbound SMTP (replies, bounces) on port ${inbound.port}`);
       const stop = async (): Promise<void> => {
+        await inbound?.close();
         await app.close();
         await worker?.stop();
         await channels.close();
