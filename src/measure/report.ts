@@ -361,7 +361,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     campaign,
     plan,
     funnel,
-    over ? (campaign.endedAt ?? now) : null,
+    over ? now : null, // once the campaign is over, every test is due a decision
     now,
   );
   const lift = liftSection(input, lookbackMs, window?.start ?? campaign.launchedAt ?? 0);
