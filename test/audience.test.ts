@@ -168,6 +168,44 @@ describe.each(dialects)('audiences on %s', (dialect) => {
     expect(preview.sample[0]).toHaveProperty('email');
   });
 
+  it('keeps the suppression list normalised and refuses values that are neither emails nor domains', async () => {
+    const ws = await newWorkspace(store);
+    const sup = new SuppressionsRepository(store);
+    const first = await sup.add(ws, { value: ' Bob@Example.COM ', reason: 'hard_bounce' }, NOW);
+    expect(first).toMatchObject({ kind: 'email', value: 'bob@example.com', reason: 'hard_bounce' });
+    // Adding it again keeps the first reason.
+    expect((await sup.add(ws, { value: 'bob@example.com', reason: 'manual' }, NOW)).reason).toBe(
+      'hard_bounce',
+    );
+    expect(await sup.isSuppressed(ws, 'BOB@example.com')).toBe(true);
+    expect(await sup.isSuppressed(ws, 'alice@example.com')).toBe(false);
+    await expect(sup.add(ws, { value: 'not a thing', reason: 'manual' }, NOW)).rejects.toThrow(
+      /neither an email/,
+    );
+    expect(await sup.remove(ws, 'bob@example.com')).toBe(true);
+    expect(await sup.list(ws)).toEqual([]);
+    const other = await newWorkspace(store);
+    await sup.add(other, { value: 'example.com', reason: 'manual' }, NOW);
+    expect(await sup.isSuppressed(ws, 'bob@example.com')).toBe(false);
+  });
+
+  it('deletes a list with its memberships', async () => {
+    const ws = await newWorkspace(store);
+    const [a] = await insertContacts(store, ws, [{ email: 'a@x.com' }]);
+    const lists = new ListsRepository(store);
+    await lists.create(ws, { name: 'l', kind: 'contact' }, NOW);
+    await lists.addMembers(ws, 'l', [a!], NOW);
+    await expect(lists.create(ws, { name: 'l', kind: 'account' }, NOW)).rejects.toThrow(/already exists/);
+    await lists.delete(ws, 'l');
+    expect(await lists.find(ws, 'l')).toBeUndefined();
+    const left = await store.db
+      .selectFrom('list_members')
+      .select('member_id')
+      .where('workspace_id', '=', ws)
+      .execute();
+    expect(left).toEqual([]);
+  });
+
   it('rejects bad specs with the JSON path and what is allowed', async () => {
     const ws = await newWorkspace(store);
     const bad = async (spec: unknown): Promise<Array<{ path: string; message: string }>> =>
