@@ -21,6 +21,7 @@ import { ApiKeysRepository } from '../store/api-keys.repository.js';
 import { applyCampaign, launchCampaign, loadCampaignFile } from '../store/campaigns/index.js';
 import { CampaignsRepository } from '../store/campaigns.repository.js';
 import { openStore, type Store } from '../store/db.js';
+import { seedIds } from '../store/ids.js';
 import { EmailSendersRepository } from '../store/email-senders.repository.js';
 import { importAccounts, importContacts } from '../store/import/index.js';
 import { resolveSecret } from '../store/instance-settings.repository.js';
@@ -66,6 +67,8 @@ export interface DemoRun {
 
 export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(opts.dbPath + suffix, { force: true });
+  // Same seed, same world, same ids, same arms, same results.
+  seedIds(opts.seed);
   const store = openStore(`sqlite:${opts.dbPath}`);
   await migrateToLatest(store);
   const clock = new SimulatedClock(DEMO_START - 2 * DAY);
@@ -394,5 +397,8 @@ async function performedTouches(
       outbound: outbound.has(r.campaign_id),
     });
   }
-  return out;
+  // Emails arrive over a connection pool in no fixed order: sort so the market draws in the same order.
+  return out.sort(
+    (a, b) => a.at - b.at || a.contactEmail.localeCompare(b.contactEmail) || a.stepId.localeCompare(b.stepId),
+  );
 }

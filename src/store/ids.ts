@@ -1,9 +1,33 @@
 // Row ids: time-ordered (48-bit milliseconds + 80 random bits, Crockford base32, like ULID), so lists
 // paginate in creation order. Ids carry no meaning for logic; the clock here only orders them.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 let lastMs = 0;
+let source: (n: number) => Buffer = randomBytes;
+
+/** Random bytes for ids: cryptographic by default, a seeded stream after `seedIds` (demo runs). */
+export function idRandomBytes(n: number): Buffer {
+  return source(n);
+}
+
+/**
+ * Makes every id after this call a function of the seed and the (simulated) time, so the same seeded demo
+ * produces the same ids, enrollment arms and results. Never used by `serve` or `worker`.
+ */
+export function seedIds(seed: string): void {
+  let state = createHash('sha256').update(`ids:${seed}`).digest();
+  let counter = 0;
+  lastMs = 0;
+  source = (n) => {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i += 32) {
+      state = createHash('sha256').update(state).update(String(counter++)).digest();
+      state.copy(out, i, 0, Math.min(32, n - i));
+    }
+    return out;
+  };
+}
 let lastRand: Buffer = Buffer.alloc(10);
 
 function increment(buf: Buffer): Buffer {
@@ -24,7 +48,7 @@ export function newId(prefix: string, ms: number = Date.now()): string {
     ms = lastMs;
     rand = increment(lastRand);
   } else {
-    rand = randomBytes(10);
+    rand = source(10);
   }
   lastMs = ms;
   lastRand = rand;
