@@ -64,7 +64,9 @@ export function formatReport(report: CampaignReport): string[] {
         : g.outcome === 'missed'
           ? `MISSED by ${f(-g.difference)} (${f(g.actual)} of ${f(g.target)}, ${pct(g.shareOfTarget, 0)} of target)`
           : `in progress: ${f(g.actual)} of ${f(g.target)} (${pct(g.shareOfTarget, 0)})`;
-    out.push(`  ${g.metric} of ${g.event}, lookback ${g.lookbackDays} days: ${verdict}`);
+    out.push(
+      `  ${g.metric} of ${g.event}${g.period ? ` in ${g.period}` : ''}, lookback ${g.lookbackDays} days: ${verdict}`,
+    );
     if (g.rate) out.push(`  rate ${rateText(g.rate)}`);
   }
 

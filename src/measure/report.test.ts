@@ -140,6 +140,8 @@ describe('buildReport', () => {
       ),
     );
     if (!r.pacing.available || r.pacing.kind !== 'monthly') throw new Error('expected monthly pacing');
+    // The goal of an always-on program is the current month's result against the monthly target.
+    expect(r.goal).toMatchObject({ period: '2027-02', actual: 1, target: 2, outcome: 'in_progress' });
     expect(r.pacing.months.map((m) => [m.period, m.actualToDate, m.status])).toEqual([
       ['2027-01', 2, 'met'],
       ['2027-02', 1, expect.any(String)],

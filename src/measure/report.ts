@@ -106,6 +106,8 @@ export interface GoalSection {
   lookbackDays: number;
   /** rate goals: converters over the treated enrolled. */
   rate: Rate | null;
+  /** Always-on programs are judged on the current calendar month (`YYYY-MM`); null for campaigns. */
+  period: string | null;
 }
 
 export type PacingSection =
@@ -253,6 +255,7 @@ export function buildReport(input: ReportInput): CampaignReport {
       outcome: met ? 'met' : over ? 'missed' : 'in_progress',
       lookbackDays: goal.lookback_days,
       rate: goalRate,
+      period: null,
     };
   }
 
@@ -313,6 +316,22 @@ export function buildReport(input: ReportInput): CampaignReport {
       spend: totalSpend,
     });
     pacing = { available: true, kind: 'window', reference, ...result };
+  }
+
+  // An always-on program's target is per month: the goal is this month's result against it.
+  if (goalSection.available && pacing.available && pacing.kind === 'monthly') {
+    const month = pacing.months.at(-1);
+    if (month) {
+      const actual = month.actualToDate;
+      goalSection = {
+        ...goalSection,
+        actual,
+        difference: actual - month.target,
+        shareOfTarget: actual / month.target,
+        outcome: actual >= month.target ? 'met' : 'in_progress',
+        period: month.period,
+      };
+    }
   }
 
   // Attribution: the treated arm's sent touches and conversions, credited by channel and by step.
