@@ -193,3 +193,54 @@ export async function waitRunning(w: WorkerProcess, timeoutMs = 120_000): Promis
     await sleep(200);
   }
 }
+
+/**
+ * Counts every send attempt the `log` channel makes (a BEFORE INSERT trigger on channel_log fires even
+ * when ON CONFLICT DO NOTHING then drops the row), so touches performed twice can be counted.
+ */
+export async function countSendAttempts(store: Store): Promise<void> {
+  const { sql } = await import('kysely');
+  await sql`create table send_attempts (touch_id text not null)`.execute(store.db);
+  await sql`create function count_send_attempt() returns trigger language plpgsql as $$
+    begin insert into send_attempts (touch_id) values (new.touch_id); return new; end $$`.execute(store.db);
+  await sql`create trigger count_send_attempt before insert on channel_log
+    for each row execute function count_send_attempt()`.execute(store.db);
+}
+
+/** Send attempts in total, and touches with more than one attempt. */
+export async function sendAttempts(store: Store): Promise<{ attempts: number; touches: number }> {
+  const { sql } = await import('kysely');
+  const r = await sql<{ attempts: number; touches: number }>`
+    select count(*)::int as attempts, count(distinct touch_id)::int as touches from send_attempts`.execute(
+    store.db,
+  );
+  return r.rows[0]!;
+}
+
+/** `n` people × a sequence of `steps` `log` touches due at once (no caps apply to `log`): n × steps touches. */
+export async function seedLogRun(store: Store, n: number, steps: number, now: number): Promise<number> {
+  const settings = {
+    send_window: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' },
+    time_zone: 'UTC',
+  };
+  const seeded = await seedContacts(store, n, settings, now);
+  const window = { start: windowTime(now - 3_600_000), end: windowTime(now + 30 * DAY), timezone: 'UTC' };
+  return runningCampaign(
+    store,
+    seeded,
+    {
+      id: 'run',
+      name: 'run',
+      objective: 'leads',
+      window,
+      channels: ['log'],
+      sequence: Array.from({ length: steps }, (_, i) => ({
+        id: `s${i}`,
+        channel: 'log' as const,
+        delay: '0m',
+      })),
+    },
+    settings,
+    now,
+  );
+}
