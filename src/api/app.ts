@@ -13,12 +13,13 @@ import { bearerAuth } from './auth.js';
 import type { AppContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { apiRouteModules, publicRouteModules } from './routes/index.js';
+import { registerOps, type OpsOptions } from '../ops/http.js';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp(
   ctx: AppContext,
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean; ops?: OpsOptions } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: API_BODY_LIMIT, trustProxy: true });
   app.setValidatorCompiler(validatorCompiler);
@@ -27,6 +28,8 @@ export async function buildApp(
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
+  // /healthz, /readyz, /metrics, request metrics and the rate limit, before any route (src/ops).
+  registerOps(app, ctx, options.ops);
 
   await app.register(swagger, {
     openapi: {

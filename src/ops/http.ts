@@ -1,0 +1,69 @@
+// The operations surface of the HTTP app: /healthz, /readyz, /metrics, HTTP request metrics and the rate
+// limit of /api/v1 and /v1. Registered by buildApp before any route, so its hooks see every request.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../api/context.js';
+import { errorBody } from '../api/errors.js';
+import { Health } from './health.js';
+import { BatonMetrics } from './metrics.js';
+import { DEFAULT_RATE_LIMIT, rateLimitKey, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
+
+export interface OpsOptions {
+  /** The process's metrics (shared with its worker); a fresh registry when absent. */
+  metrics?: BatonMetrics;
+  /** The process's probes (shared with its worker and shutdown); a fresh one when absent. */
+  health?: Health;
+  /** Per-key request limit of /api/v1 and /v1; `false` turns it off. */
+  rateLimit?: RateLimitOptions | false;
+}
+
+const LIMITED = /^\/(api\/v1|v1)\//;
+const INGEST = /^\/v1\//;
+
+export function registerOps(app: FastifyInstance, ctx: AppContext, options: OpsOptions = {}): void {
+  // Process metrics (GC observers) only where the caller owns the process: serve and worker pass their own.
+  const metrics =
+    options.metrics ?? new BatonMetrics({ store: ctx.store, clock: ctx.clock, processMetrics: false });
+  const health = options.health ?? new Health();
+  const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const buckets = limit === false ? null : new TokenBuckets(limit);
+
+  if (buckets) {
+    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!LIMITED.test(req.url)) return;
+      const verdict = buckets.take(rateLimitKey(req.headers.authorization, req.ip), Date.now());
+      if (verdict.ok) return;
+      return reply
+        .status(429)
+        .header('retry-after', String(verdict.retryAfterSeconds))
+        .send(
+          errorBody(
+            'rate_limited',
+            `too many requests for this key: at most ${limit === false ? 0 : limit.perSecond} per second (burst ${limit === false ? 0 : limit.burst}); retry after ${verdict.retryAfterSeconds} s`,
+            { retry_after_seconds: verdict.retryAfterSeconds },
+          ),
+        );
+    });
+  }
+
+  app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.recordHttp(
+      { method: req.method, route, status_code: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
+    if (INGEST.test(route) && reply.statusCode < 300) {
+      const batch = (req.body as { batch?: unknown } | undefined)?.batch;
+      metrics.eventsIngested.inc({ route }, Array.isArray(batch) ? batch.length : 1);
+    }
+  });
+
+  const hidden = { schema: { hide: true } };
+  app.get('/healthz', hidden, async () => ({ status: 'ok' }));
+  app.get('/readyz', hidden, async (_req, reply) => {
+    const r = await health.readiness(ctx.store);
+    return reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'unready', ...r });
+  });
+  app.get('/metrics', hidden, async (_req, reply) =>
+    reply.header('content-type', metrics.contentType).send(await metrics.text()),
+  );
+}
