@@ -47,13 +47,14 @@ describe('readCsv', () => {
   });
 
   it('skips blank lines and a UTF-8 byte order mark', async () => {
-    const records = await read(
-      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('x,y\n\n1,2\r\n\r\n')]),
-    );
-    expect(records.map((r) => [r.line, r.fields])).toEqual([
-      [1, ['x', 'y']],
-      [3, ['1', '2']],
-    ]);
+    const file = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('x,y\n\n1,2\r\n\r\n')]);
+    for (const size of [undefined, 1, 2]) {
+      const records = await read(file, size);
+      expect(records.map((r) => [r.line, r.fields])).toEqual([
+        [1, ['x', 'y']],
+        [3, ['1', '2']],
+      ]);
+    }
   });
 
   it('flags bytes that are not UTF-8 with the line and the column, and goes on', async () => {

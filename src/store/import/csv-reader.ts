@@ -23,6 +23,7 @@ const COMMA = 44;
 const LF = 10;
 const CR = 13;
 const REPLACEMENT = '\uFFFD';
+const BOM = 0xfeff;
 /** A quoted value still open after this many characters is taken for a stray quote. */
 const MAX_RECORD = 4 << 20;
 const UNCLOSED = 'has a quote that is never closed';
@@ -47,8 +48,6 @@ export async function readCsv(
       const { bytesRead } = await file.read(buf, 0, chunkSize, null);
       if (bytesRead === 0) break;
       let bytes = buf.subarray(0, bytesRead);
-      if (total === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
-        bytes = bytes.subarray(3);
       total += bytesRead;
       if (carry) bytes = Buffer.concat([carry, bytes]);
       // Cut after the last LF: a newline byte is never part of a multi-byte UTF-8 character.
@@ -72,6 +71,7 @@ export async function readCsv(
 /** The record splitter behind `readCsv`, fed with byte pieces that end at a line break (or the end). */
 export class CsvSplitter {
   private carry = '';
+  private first = true;
   /** Line number where the next record starts. */
   private line = 1;
   /** Lines holding bytes that are not UTF-8 (usually none, so the set stays empty). */
@@ -86,6 +86,10 @@ export class CsvSplitter {
     } else {
       this.markBadLines(bytes);
       text = bytes.toString('utf8'); // invalid sequences become U+FFFD, which locates the column
+    }
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
     this.parse(this.carry.length > 0 ? this.carry + text : text, final);
   }
