@@ -39,6 +39,9 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     // A dropped connection (database restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
+    // The same for a client checked out at that moment (inside a transaction): its query fails and the
+    // caller retries, but the client's own 'error' event must have a listener or Node exits.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', url, close: () => db.destroy() };
   }
