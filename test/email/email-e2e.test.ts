@@ -12,18 +12,14 @@ import { buildApp } from '../../src/api/app.js';
 import { ChannelRegistry } from '../../src/channels/channel.js';
 import { EmailChannel } from '../../src/channels/email.channel.js';
 import { startInboundSmtp, type InboundListener } from '../../src/channels/inbound-smtp.js';
-import { campaignSchema, type CampaignInput } from '../../src/domain/campaign.js';
-import { workspaceSettings } from '../../src/domain/workspace-settings.js';
-import { buildRuntime } from '../../src/engine/campaign-runtime.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
 import { Dispatcher } from '../../src/engine/dispatcher.js';
 import { enrollContacts } from '../../src/engine/enroller.js';
-import { CampaignsRepository } from '../../src/store/campaigns.repository.js';
 import { EmailSendersRepository } from '../../src/store/email-senders.repository.js';
-import { newId } from '../../src/store/ids.js';
 import { fromJson } from '../../src/store/json.js';
 import { TemplatesRepository } from '../../src/store/templates.repository.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import { addContact, addRunningCampaign } from './fixtures.js';
 import { verifyDkim } from './dkim.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 
@@ -38,35 +34,6 @@ const MJML = `<mjml><mj-head><mj-title>Launch</mj-title></mj-head><mj-body><mj-s
 <p><a href="https://example.com/pricing?utm_source=newsletter">Pricing</a></p></mj-text>
 <mj-text><a href="{{ links.unsubscribe }}">Unsubscribe</a></mj-text>
 </mj-column></mj-section></mj-body></mjml>`;
-
-export async function addContact(store: TestStore, ws: string, first: string, now = T0) {
-  const id = newId('ct', now);
-  const email = `${first.toLowerCase()}.${id.slice(-6).toLowerCase()}@customer.example`;
-  await store.db
-    .insertInto('contacts')
-    .values({
-      id,
-      workspace_id: ws,
-      email,
-      first_name: first,
-      time_zone: 'UTC',
-      subscription_status: 'subscribed',
-      sms_consent: 0,
-      attributes: '{}',
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  return { id, email, account_id: null, time_zone: 'UTC' };
-}
-
-export async function addRunningCampaign(store: TestStore, ws: string, input: CampaignInput, now = T0) {
-  const spec = campaignSchema.parse(input);
-  const repo = new CampaignsRepository(store);
-  await repo.insert(ws, spec, now);
-  await repo.setStatus(ws, spec.id, 'draft', 'running', now, { launchedAt: now });
-  return buildRuntime(ws, spec, 1, workspaceSettings({}));
-}
 
 /** A header as it appears in the raw message (unfolded), which is what a mailbox provider reads. */
 function rawHeader(raw: Buffer, name: string): string | undefined {
