@@ -1,7 +1,7 @@
 // Segment-spec messages in: validation per message (so a batch reports each bad one by index), Segment's
 // clock-skew correction, and storage with identity resolution. On SQLite, calls made only of track, page
-// and screen messages are written by prepared statements in one transaction; everything else goes
-// through Kysely message by message, on both dialects.
+// and screen messages are written by prepared statements, the calls of one event-loop turn in one
+// transaction (group commit); everything else goes through Kysely message by message, on both dialects.
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.js';
 import { appendEvents, eventRow, type NewEvent } from './events.repository.js';
@@ -189,7 +189,7 @@ export async function ingestMessages(
     !store.sqlite.inTransaction &&
     messages.every((m) => m.type === 'track' || m.type === 'page' || m.type === 'screen')
   ) {
-    const fast = sqliteFastPath(store.sqlite).run(workspaceId, messages, receivedAt);
+    const fast = await sqliteFastPath(store.sqlite).run(workspaceId, messages, receivedAt);
     if (fast) return fast;
   }
   let stored = 0;
@@ -245,13 +245,28 @@ async function applyIdentity(
 
 class NeedsKyselyPath extends Error {}
 
-/** Prepared statements per SQLite handle, built once. */
+interface FastJob {
+  ws: string;
+  messages: readonly TrackingMessage[];
+  at: number;
+  resolve: (r: IngestResult | undefined) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Prepared statements per SQLite handle, built once, and group commit: calls that arrive in the same turn
+ * of the event loop are written in one transaction (each call in its own savepoint, so a call that needs
+ * the Kysely path is rolled back alone). Commits, and the index pages each one rewrites into the WAL, are
+ * what per-call transactions cost most.
+ */
 class SqliteFastPath {
   private readonly resolver: SqliteIdentityResolver;
   private readonly insert: SQLite.Statement;
-  private readonly batch: (ws: string, messages: readonly TrackingMessage[], at: number) => IngestResult;
+  private readonly call: (ws: string, messages: readonly TrackingMessage[], at: number) => IngestResult;
+  private readonly group: (jobs: FastJob[]) => Array<IngestResult | undefined>;
+  private queue: FastJob[] = [];
 
-  constructor(sqlite: SQLite.Database) {
+  constructor(private readonly sqlite: SQLite.Database) {
     this.resolver = new SqliteIdentityResolver(sqlite);
     this.insert = sqlite.prepare(
       'INSERT INTO events (id, workspace_id, message_id, type, contact_id, account_id, anonymous_id, occurred_at, ' +
@@ -260,7 +275,8 @@ class SqliteFastPath {
         '@received_at, @properties, @campaign_id, @touch_id, @step_id, @variant_id, @channel) ' +
         'ON CONFLICT (workspace_id, message_id) DO NOTHING',
     );
-    this.batch = sqlite.transaction((ws: string, messages: readonly TrackingMessage[], at: number) => {
+    // Nested in `group`, better-sqlite3 runs this one as a savepoint.
+    this.call = sqlite.transaction((ws: string, messages: readonly TrackingMessage[], at: number) => {
       let stored = 0;
       for (const m of messages) {
         const contactId = this.resolver.resolve(ws, m.userId, m.anonymousId, at);
@@ -269,15 +285,39 @@ class SqliteFastPath {
       }
       return { stored, duplicates: messages.length - stored };
     });
+    this.group = sqlite.transaction((jobs: FastJob[]) =>
+      jobs.map((j) => {
+        try {
+          return this.call(j.ws, j.messages, j.at);
+        } catch (e) {
+          if (e instanceof NeedsKyselyPath) return undefined;
+          throw e;
+        }
+      }),
+    );
   }
 
   /** Undefined when an identity needs merging: the caller then takes the Kysely path (nothing was written). */
-  run(ws: string, messages: readonly TrackingMessage[], at: number): IngestResult | undefined {
+  run(ws: string, messages: readonly TrackingMessage[], at: number): Promise<IngestResult | undefined> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ws, messages, at, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const jobs = this.queue;
+    this.queue = [];
+    // Kysely opened a transaction on this handle meanwhile: let every call take the Kysely path.
+    if (this.sqlite.inTransaction) {
+      for (const j of jobs) j.resolve(undefined);
+      return;
+    }
     try {
-      return this.batch(ws, messages, at);
+      const results = this.group(jobs);
+      jobs.forEach((j, i) => j.resolve(results[i]));
     } catch (e) {
-      if (e instanceof NeedsKyselyPath) return undefined;
-      throw e;
+      for (const j of jobs) j.reject(e);
     }
   }
 }
