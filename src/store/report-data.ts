@@ -101,18 +101,22 @@ export async function loadReportInput(
       .where('type', 'in', FUNNEL_EVENT_TYPES)
       .execute(),
     loadConversions(store, workspaceId, campaignId),
-    // Goal events of the enrolled contacts, both arms, after their enrollment: the holdout comparison.
+    // Goal events of the enrolled contacts, both arms (the holdout comparison; enrollment times are checked in
+    // buildReport). An IN over the campaign's contacts, not a join on enrolled_at: SQLite would range-scan the
+    // goal events after each enrollment time, once per enrollment.
     goal
       ? store.db
-          .selectFrom('events as e')
-          .innerJoin('enrollments as n', (j) =>
-            j.onRef('n.workspace_id', '=', 'e.workspace_id').onRef('n.contact_id', '=', 'e.contact_id'),
+          .selectFrom('events')
+          .select(['id', 'contact_id', 'occurred_at', 'properties'])
+          .where('workspace_id', '=', workspaceId)
+          .where('type', '=', goal.event)
+          .where('contact_id', 'in', (eb) =>
+            eb
+              .selectFrom('enrollments')
+              .select('contact_id')
+              .where('workspace_id', '=', workspaceId)
+              .where('campaign_id', '=', campaignId),
           )
-          .select(['e.id', 'e.contact_id', 'e.occurred_at', 'e.properties'])
-          .where('e.workspace_id', '=', workspaceId)
-          .where('e.type', '=', goal.event)
-          .where('n.campaign_id', '=', campaignId)
-          .whereRef('e.occurred_at', '>=', 'n.enrolled_at')
           .execute()
       : Promise.resolve([]),
     new ReviewsRepository(store).get(workspaceId, campaignId),
@@ -122,7 +126,6 @@ export async function loadReportInput(
   if (goal) {
     const seen = new Set<string>();
     for (const r of goalRows) {
-      // A contact enrolled twice (always-on cycles) joins twice; count the event once.
       if (seen.has(r.id) || r.contact_id === null) continue;
       seen.add(r.id);
       const props = fromJson<Record<string, unknown>>(r.properties, {});
