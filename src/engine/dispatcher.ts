@@ -153,7 +153,7 @@ export class Dispatcher {
         new Set(touches.map((t) => campaignKey(t.workspace_id, t.campaign_id))),
         trx,
       );
-      const history = await this.loadHistory(trx, contactIds, now);
+      const history = await this.loadHistory(trx, touches, now);
       const outcomes = await this.loadOutcomes(trx, touches, campaigns);
 
       // Higher priority first for each person, then the earlier due touch: arbitration between campaigns.
@@ -220,20 +220,36 @@ export class Dispatcher {
     );
   }
 
-  /** Touches of these contacts in the last 7 days that count toward caps: sent, or claimed (about to go). */
+  /**
+   * Touches of the batch's contacts in the last 7 days that count toward caps: sent, or claimed (about to
+   * go). Scoped by workspace so the (workspace_id, contact_id, sent_at) index answers it; without the
+   * workspace the query scanned the whole touches table once per batch.
+   */
   private async loadHistory(
     trx: Transaction<Database>,
-    contactIds: string[],
+    touches: TouchRow[],
     now: number,
   ): Promise<Map<string, Array<{ at: number; channel: string; campaignId: string }>>> {
     const out = new Map<string, Array<{ at: number; channel: string; campaignId: string }>>();
-    for (let i = 0; i < contactIds.length; i += 500) {
+    const byWorkspace = new Map<string, Set<string>>();
+    for (const t of touches) {
+      let set = byWorkspace.get(t.workspace_id);
+      if (!set) byWorkspace.set(t.workspace_id, (set = new Set()));
+      set.add(t.contact_id);
+    }
+    const chunks: Array<{ ws: string; ids: string[] }> = [];
+    for (const [ws, set] of byWorkspace) {
+      const ids = [...set];
+      for (let i = 0; i < ids.length; i += 500) chunks.push({ ws, ids: ids.slice(i, i + 500) });
+    }
+    for (const { ws, ids } of chunks) {
       const rows = await trx
         .selectFrom('touches')
         .select(['contact_id', 'sent_at', 'channel', 'campaign_id'])
-        .where('contact_id', 'in', contactIds.slice(i, i + 500))
-        .where('status', 'in', ['sent', 'claimed'])
+        .where('workspace_id', '=', ws)
+        .where('contact_id', 'in', ids)
         .where('sent_at', '>', now - 8 * DAY)
+        .where('status', 'in', ['sent', 'claimed'])
         .execute();
       for (const r of rows) {
         let list = out.get(r.contact_id);

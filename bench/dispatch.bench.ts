@@ -1,0 +1,220 @@
+// Dispatch throughput, end to end: `contacts` people (split over two campaigns with caps) × a 5-step
+// sequence are enrolled, planned and dispatched through the `log` channel on SQLite on a simulated clock
+// (jumping from one due instant to the next), touches performed per second, against the same number of
+// bare better-sqlite3 single-row updates in batched transactions.
+//
+// `--pg`: also measures PostgreSQL with 1, 2 and 4 real `baton worker` processes on the real clock
+// (`--pg-touches N`, default 20,000 `log` touches due at once), on fresh databases of the test server.
+//
+//   npm run bench -- dispatch [--contacts 200000] [--pg] [--pg-touches 20000]
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SQLite from 'better-sqlite3';
+import { ChannelRegistry } from '../src/channels/channel.js';
+import { LogChannel } from '../src/channels/log.channel.js';
+import { campaignSchema } from '../src/domain/campaign.js';
+import { workspaceSettings } from '../src/domain/workspace-settings.js';
+import { buildRuntime } from '../src/engine/campaign-runtime.js';
+import { Dispatcher } from '../src/engine/dispatcher.js';
+import { enrollContacts, type EnrollContact } from '../src/engine/enroller.js';
+import { CampaignsRepository } from '../src/store/campaigns.repository.js';
+import { openStore, type Store } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { WorkspacesRepository } from '../src/store/workspaces.repository.js';
+import {
+  freshDatabase,
+  seedLogRun,
+  sleep,
+  startWorker,
+  stopWorkers,
+  waitDrained,
+  waitRunning,
+} from '../test/engine/reliability/harness.js';
+import { report, timed } from './harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DAY = 86_400_000;
+const START = Date.parse('2027-01-04T00:00:00Z');
+const SETTINGS = {
+  caps: { per_day: 1, per_7_days: 3, min_gap_hours: {}, exempt_channels: ['ads'] },
+  send_window: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' },
+  time_zone: 'UTC',
+};
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+async function count(store: Store, status: string): Promise<number> {
+  const r = await store.db
+    .selectFrom('touches')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+async function sqliteRun(contacts: number): Promise<{ touches: number; ms: number; detail: string }> {
+  const file = join(here, 'out', `dispatch-${contacts}.db`);
+  rmSync(file, { force: true });
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  const store = openStore(`sqlite:${file}`);
+  await migrateToLatest(store);
+  const ws = await new WorkspacesRepository(store).ensure('bench', START);
+  await new WorkspacesRepository(store).updateSettings(ws.id, SETTINGS);
+  const people: EnrollContact[] = [];
+  const insert = store.sqlite!.prepare(
+    `INSERT INTO contacts (id, workspace_id, email, time_zone, subscription_status, sms_consent, attributes,
+       created_at, updated_at) VALUES (?, ?, ?, 'UTC', 'subscribed', 0, '{}', ?, ?)`,
+  );
+  store.sqlite!.transaction(() => {
+    for (let i = 0; i < contacts; i++) {
+      const id = `ct_${String(i).padStart(7, '0')}`;
+      insert.run(id, ws.id, `p${i}@example.test`, START, START);
+      people.push({ id, account_id: null, time_zone: 'UTC' });
+    }
+  })();
+  const repo = new CampaignsRepository(store);
+  const half = Math.ceil(contacts / 2);
+  const runtimes = [];
+  for (const [id, priority] of [
+    ['alpha', 80],
+    ['beta', 40],
+  ] as const) {
+    const spec = campaignSchema.parse({
+      id,
+      name: id,
+      objective: 'leads',
+      priority,
+      window: { start: '2027-01-04T00:00', end: '2027-03-31T00:00', timezone: 'UTC' },
+      channels: ['email', 'task'],
+      sequence: [
+        { id: 's1', channel: 'email', delay: '0d', subject: 'One' },
+        { id: 's2', channel: 'task', delay: '1d' },
+        { id: 's3', channel: 'email', delay: '1d', subject: 'Three' },
+        { id: 's4', channel: 'email', delay: '2d', subject: 'Four' },
+        { id: 's5', channel: 'task', delay: '3d' },
+      ],
+    });
+    await repo.insert(ws.id, spec, START);
+    await repo.setStatus(ws.id, id, 'draft', 'running', START, { launchedAt: START });
+    runtimes.push(buildRuntime(ws.id, spec, 1, workspaceSettings(SETTINGS)));
+  }
+  const channels = new ChannelRegistry();
+  for (const name of ['email', 'task']) channels.register(new LogChannel(store, name));
+  const dispatcher = new Dispatcher(store, channels, { workerId: 'bench', batchSize: 500 });
+  let ticks = 0;
+  let enrollMs = 0;
+  const total = await timed(async () => {
+    const e = await timed(async () => {
+      await enrollContacts(store, runtimes[0]!, people.slice(0, half), START);
+      await enrollContacts(store, runtimes[1]!, people.slice(half), START);
+    });
+    enrollMs = e.ms;
+    let t = START;
+    for (;;) {
+      await dispatcher.drain(t);
+      ticks++;
+      const next = await store.db
+        .selectFrom('touches')
+        .select((eb) => eb.fn.min('due_at').as('t'))
+        .where('status', '=', 'planned')
+        .executeTakeFirst();
+      if (next?.t === null || next?.t === undefined) break;
+      t = Math.max(t + 1, Number(next.t));
+    }
+  });
+  const sent = await count(store, 'sent');
+  const skipped = await count(store, 'skipped');
+  const deferred = store.sqlite!.prepare('SELECT sum(deferrals) AS n FROM touches').get() as { n: number };
+  await store.close();
+  rmSync(file, { force: true });
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  return {
+    touches: sent,
+    ms: total.ms,
+    detail:
+      `${sent} sent, ${skipped} skipped, ${deferred.n} deferrals by caps, ${ticks} simulated instants; ` +
+      `enrollment ${(enrollMs / 1000).toFixed(1)} s, dispatch ${((total.ms - enrollMs) / 1000).toFixed(1)} s`,
+  };
+}
+
+/** The same number of single-row updates, 500 per transaction, on a bare better-sqlite3 table. */
+function baseline(rows: number): { ms: number } {
+  const file = join(here, 'out', 'dispatch-baseline.db');
+  rmSync(file, { force: true });
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, status TEXT NOT NULL, n INTEGER NOT NULL)');
+  const ins = db.prepare("INSERT INTO t VALUES (?, 'planned', 0)");
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) ins.run(`tch_${String(i).padStart(8, '0')}`);
+  })();
+  const upd = db.prepare("UPDATE t SET status = 'sent', n = n + 1 WHERE id = ?");
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) upd.run(`tch_${String(i).padStart(8, '0')}`);
+  });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < rows; i += 500) batch(i, Math.min(rows, i + 500));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  db.close();
+  rmSync(file, { force: true });
+  rmSync(`${file}-wal`, { force: true });
+  rmSync(`${file}-shm`, { force: true });
+  return { ms };
+}
+
+async function pgRun(touches: number, workers: number): Promise<number> {
+  const db = await freshDatabase();
+  const store = openStore(db.url, { poolSize: 2 });
+  try {
+    const steps = 5;
+    await seedLogRun(store, Math.ceil(touches / steps), steps, Date.now());
+    // Hold the work back while the workers start, then release it all at once.
+    await store.db
+      .updateTable('touches')
+      .set({ due_at: Date.now() + 3_600_000 })
+      .execute();
+    const ws = Array.from({ length: workers }, (_, i) =>
+      startWorker(db.url, `bench${i}`, ['--batch', '500', '--idle-ms', '100']),
+    );
+    await Promise.all(ws.map((w) => waitRunning(w)));
+    await sleep(500);
+    const t0 = Date.now();
+    await store.db.updateTable('touches').set({ due_at: t0 }).execute();
+    await waitDrained(store, 1_800_000, () => ws.map((w) => w.output()).join('\n'), 100);
+    const ms = Date.now() - t0;
+    await stopWorkers(ws);
+    const sent = await count(store, 'sent');
+    return (sent / ms) * 1000;
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const contacts = arg(args, '--contacts', 200_000);
+  console.log(`dispatch: ${contacts.toLocaleString('en-US')} contacts × 5 steps, 2 campaigns, SQLite`);
+  const r = await sqliteRun(contacts);
+  console.log(r.detail);
+  const b = baseline(r.touches);
+  report(
+    { label: 'touches performed end to end', value: (r.touches / r.ms) * 1000, unit: 'touches/s' },
+    { label: 'bare better-sqlite3 single-row updates', value: (r.touches / b.ms) * 1000, unit: 'rows/s' },
+  );
+  if (args.includes('--pg')) {
+    const n = arg(args, '--pg-touches', 20_000);
+    for (const workers of [1, 2, 4]) {
+      const rate = await pgRun(n, workers);
+      console.log(
+        `PostgreSQL, ${workers} worker process${workers > 1 ? 'es' : ''}: ${Math.round(rate).toLocaleString('en-US')} touches/s (${n} log touches)`,
+      );
+    }
+  }
+}
