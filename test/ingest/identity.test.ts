@@ -170,4 +170,35 @@ describe.each(dialects)('identity from tracking calls on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     expect(account).toEqual({ external_id: 'org-initech', size: 300 });
   });
+
+  it('stores concurrent calls written together, one of them needing a merge, each with its contact', async () => {
+    await batch([{ type: 'track', anonymousId: 'together-anon', event: 'Together Seen' }]);
+    const results = await Promise.all([
+      batch([{ type: 'track', userId: 'together-a', event: 'Together' }]),
+      batch([{ type: 'track', userId: 'together-u', anonymousId: 'together-anon', event: 'Together' }]),
+      batch([{ type: 'track', userId: 'together-b', event: 'Together' }]),
+      batch([{ type: 'track', userId: 'together-a', event: 'Together', messageId: 'together-dup' }]),
+      batch([{ type: 'track', userId: 'together-a', event: 'Together', messageId: 'together-dup' }]),
+    ]);
+    expect(results.map((r: { stored: number }) => r.stored)).toEqual(expect.arrayContaining([1, 1, 1]));
+    expect(results.reduce((n: number, r: { stored: number }) => n + r.stored, 0)).toBe(4);
+    const rows = await store.db
+      .selectFrom('events')
+      .innerJoin('contact_identities', (j) =>
+        j
+          .onRef('contact_identities.contact_id', '=', 'events.contact_id')
+          .on('contact_identities.kind', '=', 'user_id'),
+      )
+      .select(['contact_identities.value as user', 'events.type'])
+      .where('events.workspace_id', '=', fx.ws)
+      .where('events.type', 'in', ['Together', 'Together Seen'])
+      .execute();
+    expect(rows.map((r) => `${r.user}:${r.type}`).sort()).toEqual([
+      'together-a:Together',
+      'together-a:Together',
+      'together-b:Together',
+      'together-u:Together',
+      'together-u:Together Seen',
+    ]);
+  });
 });
