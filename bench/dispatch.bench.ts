@@ -34,7 +34,6 @@ import {
 import { report, timed } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DAY = 86_400_000;
 const START = Date.parse('2027-01-04T00:00:00Z');
 const SETTINGS = {
   caps: { per_day: 1, per_7_days: 3, min_gap_hours: {}, exempt_channels: ['ads'] },
