@@ -140,6 +140,13 @@ export class EmailChannel implements Channel {
       const candidates = campaign?.sender
         ? senders.filter((s) => s.id === campaign.sender || s.email === campaign.sender!.toLowerCase())
         : senders;
+      if (candidates.length === 0) {
+        results[i] = {
+          status: 'failed',
+          error: `the campaign's sender "${campaign?.sender}" is not an active sender`,
+        };
+        continue;
+      }
       const previous = context.previous.get(m.touchId);
       const sender = this.pickSender(ws, candidates, usage, now, previous);
       if ('waitMs' in sender) {
@@ -241,7 +248,6 @@ export class EmailChannel implements Channel {
         return take(s);
       }
     }
-    if (candidates.length === 0) return { waitMs: HOUR_MS, reason: 'the campaign names no active sender' };
     const hourFull = candidates.every((s) => usage.get(s.id)!.hour >= s.hourlyRate);
     const waitMs = hourFull
       ? (Math.floor(now / HOUR_MS) + 1) * HOUR_MS - now

@@ -3,7 +3,9 @@
 // domain's hourly limit holds; a provider's 421 slows that domain down instead of failing the touch.
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
 import { ChannelRegistry } from '../../src/channels/channel.js';
+import { SimulatedClock } from '../../src/engine/clock.js';
 import { EmailChannel } from '../../src/channels/email.channel.js';
 import { Dispatcher } from '../../src/engine/dispatcher.js';
 import { enrollContacts } from '../../src/engine/enroller.js';
@@ -142,6 +144,79 @@ describe.each(dialects)('email limits on %s', (dialect) => {
       .execute();
     expect(new Set(sent.map((e) => e.touch_id)).size).toBe(3);
     expect(sent).toHaveLength(3);
+    await channel.close();
+  });
+
+  it('lets a contact opt out of one category from the unsubscribe page; other email still reaches them', async () => {
+    const ws = await newWorkspace(store);
+    await new EmailSendersRepository(store).upsert(
+      ws,
+      { email: 'a@one.example', postal_address: '1 Main Street, Springfield', smtp_url: smtp.url },
+      T0,
+    );
+    const [pat] = [await addContact(store, ws, 'Pat')];
+    const news = await addRunningCampaign(store, ws, {
+      id: 'news',
+      name: 'News',
+      objective: 'awareness',
+      window,
+      channels: ['email'],
+      sequence: [
+        { id: 'n1', channel: 'email', category: 'newsletter', subject: 'News 1', body: 'One.' },
+        { id: 'n2', channel: 'email', category: 'newsletter', delay: '1d', subject: 'News 2', body: 'Two.' },
+      ],
+    });
+    await enrollContacts(store, news, [pat!], T0);
+    const { channel, dispatcher } = channelAndDispatcher();
+    const mark = smtp.received.length;
+    await dispatcher.drain(T0);
+    const raw = smtp.received[mark]!.raw.toString('latin1').replace(/=\r\n/g, '');
+    const url = /https:\/\/b\.test(\/u\/[A-Za-z0-9_.-]+)/.exec(raw)![1]!;
+    const app = await buildApp({
+      store,
+      clock: new SimulatedClock(T0 + HOUR),
+      secret: 's',
+      publicUrl: 'https://b.test',
+    });
+    const page = await app.inject({ method: 'GET', url });
+    expect(page.body).toContain('Only stop “newsletter” emails');
+    const post = await app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'category=newsletter',
+    });
+    expect(post.statusCode).toBe(200);
+    await app.close();
+    const status = await store.db
+      .selectFrom('contacts')
+      .select('subscription_status')
+      .where('id', '=', pat!.id)
+      .executeTakeFirstOrThrow();
+    expect(status.subscription_status).toBe('subscribed');
+    // The next newsletter is refused by the channel; a product email still goes.
+    const product = await addRunningCampaign(store, ws, {
+      id: 'product',
+      name: 'Product',
+      objective: 'retention',
+      window,
+      channels: ['email'],
+      sequence: [{ id: 'p1', channel: 'email', delay: '2d', subject: 'Product news', body: 'New feature.' }],
+    });
+    await enrollContacts(store, product, [pat!], T0 + HOUR);
+    for (let t = T0 + HOUR; t <= T0 + 4 * 24 * HOUR; t += 4 * HOUR) await dispatcher.drain(t);
+    const subjects = await Promise.all(
+      smtp.received.slice(mark).map(async (r) => (await simpleParser(r.raw)).subject),
+    );
+    expect(subjects).toEqual(['News 1', 'Product news']);
+    const n2 = await store.db
+      .selectFrom('touches')
+      .select(['status', 'reason'])
+      .where('workspace_id', '=', ws)
+      .where('step_id', '=', 'n2')
+      .executeTakeFirstOrThrow();
+    expect(n2.status).toBe('failed');
+    expect(n2.reason).toContain('newsletter');
     await channel.close();
   });
 });
