@@ -51,7 +51,6 @@ export async function enrollContacts(
   rt: CampaignRuntime,
   contacts: readonly EnrollContact[],
   now: number,
-  cycle = 0,
 ): Promise<EnrollResult> {
   const result: EnrollResult = {
     enrolled: 0,
@@ -62,31 +61,41 @@ export async function enrollContacts(
   };
   const db = store.db;
   const abSteps = rt.steps.filter((s) => s.step.variants && s.step.variants.length > 0);
+  // Always-on programs may let a person in again some time after the last enrollment ended.
+  const reentry = rt.spec.reentry?.allowed ? rt.spec.reentry.after_days * 86_400_000 : null;
   for (let i = 0; i < contacts.length; i += CHUNK) {
     const chunk = contacts.slice(i, i + CHUNK);
-    const existing = new Set(
-      (
-        await db
-          .selectFrom('enrollments')
-          .select('contact_id')
-          .where('workspace_id', '=', rt.workspaceId)
-          .where('campaign_id', '=', rt.id)
-          .where(
-            'contact_id',
-            'in',
-            chunk.map((c) => c.id),
-          )
-          .where((eb) => eb.or([eb('state', '=', 'active'), eb('cycle', '=', cycle)]))
-          .execute()
-      ).map((r) => r.contact_id),
-    );
+    const prior = new Map<string, { cycle: number; active: boolean; exitedAt: number }>();
+    const rows = await db
+      .selectFrom('enrollments')
+      .select(['contact_id', 'cycle', 'state', 'exited_at'])
+      .where('workspace_id', '=', rt.workspaceId)
+      .where('campaign_id', '=', rt.id)
+      .where(
+        'contact_id',
+        'in',
+        chunk.map((c) => c.id),
+      )
+      .execute();
+    for (const r of rows) {
+      const p = prior.get(r.contact_id) ?? { cycle: -1, active: false, exitedAt: 0 };
+      p.active ||= r.state === 'active';
+      if (r.cycle > p.cycle) {
+        p.cycle = r.cycle;
+        p.exitedAt = Number(r.exited_at ?? now);
+      }
+      prior.set(r.contact_id, p);
+    }
     const enrollments: Insertable<Database['enrollments']>[] = [];
     const touches: Insertable<Database['touches']>[] = [];
     for (const c of chunk) {
-      if (existing.has(c.id)) {
+      const p = prior.get(c.id);
+      // Never twice at once; again later only when the program allows re-entry and enough time passed.
+      if (p && (p.active || reentry === null || now - p.exitedAt < reentry)) {
         result.alreadyEnrolled++;
         continue;
       }
+      const cycle = p ? p.cycle + 1 : 0;
       const arm = assignArm(rt.id, c.id, rt.holdoutPercent);
       const variants: Record<string, string> = {};
       for (const s of abSteps) {

@@ -242,4 +242,39 @@ describe.each(dialects)('engine dispatch on %s', (dialect) => {
     expect(t.status).toBe('sent');
     expect(Number(t.sent_at)).toBe(nineAm);
   });
+
+  it('never enrolls a person twice at once, and lets them re-enter an always-on program after the pause', async () => {
+    const ws = await newWorkspace(store);
+    const c = await addContact(store, ws, 'UTC');
+    const rt = await addRunningCampaign(store, ws, {
+      id: 'onboarding',
+      name: 'Onboarding',
+      kind: 'always-on',
+      objective: 'retention',
+      window: { start: '2027-01-04T00:00', timezone: 'UTC' },
+      channels: ['email'],
+      sequence: [{ id: 'hello', channel: 'email', delay: '0d' }],
+      reentry: { allowed: true, after_days: 30 },
+    });
+    expect((await enrollContacts(store, rt, [c], T0)).enrolled).toBe(1);
+    expect((await enrollContacts(store, rt, [c], T0 + MIN)).alreadyEnrolled).toBe(1);
+    await store.db
+      .updateTable('enrollments')
+      .set({ state: 'completed', exited_at: T0 + 60 * MIN })
+      .where('contact_id', '=', c.id)
+      .execute();
+    const DAY = 24 * 60 * MIN;
+    expect((await enrollContacts(store, rt, [c], T0 + 10 * DAY)).alreadyEnrolled).toBe(1);
+    expect((await enrollContacts(store, rt, [c], T0 + 31 * DAY)).enrolled).toBe(1);
+    const cycles = await store.db
+      .selectFrom('enrollments')
+      .select(['cycle', 'state'])
+      .where('contact_id', '=', c.id)
+      .orderBy('cycle')
+      .execute();
+    expect(cycles).toEqual([
+      { cycle: 0, state: 'completed' },
+      { cycle: 1, state: 'active' },
+    ]);
+  });
 });
