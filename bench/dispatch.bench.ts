@@ -15,7 +15,7 @@ import { ChannelRegistry } from '../src/channels/channel.js';
 import { LogChannel } from '../src/channels/log.channel.js';
 import { campaignSchema } from '../src/domain/campaign.js';
 import { workspaceSettings } from '../src/domain/workspace-settings.js';
-import { buildRuntime } from '../src/engine/campaign-runtime.js';
+import { buildRuntime, type CampaignRuntime } from '../src/engine/campaign-runtime.js';
 import { Dispatcher } from '../src/engine/dispatcher.js';
 import { enrollContacts, type EnrollContact } from '../src/engine/enroller.js';
 import { CampaignsRepository } from '../src/store/campaigns.repository.js';
@@ -78,7 +78,7 @@ async function sqliteRun(contacts: number): Promise<{ touches: number; ms: numbe
   })();
   const repo = new CampaignsRepository(store);
   const half = Math.ceil(contacts / 2);
-  const runtimes = [];
+  const runtimes: CampaignRuntime[] = [];
   for (const [id, priority] of [
     ['alpha', 80],
     ['beta', 40],
