@@ -9,17 +9,24 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { ApiKeysRepository } from '../store/api-keys.repository.js';
+import { UsersRepository } from '../store/users.repository.js';
 import { bearerAuth } from './auth.js';
 import type { AppContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { apiRouteModules, publicRouteModules } from './routes/index.js';
+import { registerWeb } from './web.js';
 import { registerOps, type OpsOptions } from '../ops/http.js';
 
 export const API_BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp(
   ctx: AppContext,
-  options: { logger?: boolean; ops?: OpsOptions } = {},
+  options: {
+    logger?: boolean;
+    ops?: OpsOptions;
+    /** Where the built web app is (default dist/web). */
+    webDir?: string;
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: API_BODY_LIMIT, trustProxy: true });
   app.setValidatorCompiler(validatorCompiler);
@@ -48,7 +55,10 @@ export async function buildApp(
     for (const register of publicRouteModules) register(typed, ctx);
   });
 
-  const auth = bearerAuth(new ApiKeysRepository(ctx.store));
+  const auth = bearerAuth(new ApiKeysRepository(ctx.store), {
+    users: new UsersRepository(ctx.store),
+    clock: ctx.clock,
+  });
   await app.register(
     async (api) => {
       api.addHook('onRequest', auth);
@@ -57,5 +67,6 @@ export async function buildApp(
     },
     { prefix: '/api/v1' },
   );
+  registerWeb(app, options.webDir);
   return app;
 }

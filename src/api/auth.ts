@@ -1,12 +1,21 @@
 // Bearer-key authentication for /api/v1: a key sees its own workspace only; routes declare a scope.
+// A signed-in browser session (cookie + CSRF header on changes) is accepted in place of a key.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BatonError } from '../domain/errors.js';
+import type { Clock } from '../engine/clock.js';
 import type { ApiKeysRepository, KeyScope } from '../store/api-keys.repository.js';
+import type { UsersRepository } from '../store/users.repository.js';
+import { authenticateSession } from './session.js';
+
+/** What a signed-in workspace user may do: everything but key administration. */
+export const SESSION_SCOPES: KeyScope[] = ['read', 'write', 'launch'];
 
 export interface AuthContext {
   workspaceId: string;
   keyId: string;
   scopes: KeyScope[];
+  /** Set when a browser session, not a key, authenticated the request (`keyId` is then the user id). */
+  userId?: string;
 }
 
 declare module 'fastify' {
@@ -15,10 +24,22 @@ declare module 'fastify' {
   }
 }
 
-export function bearerAuth(keys: ApiKeysRepository) {
+export function bearerAuth(keys: ApiKeysRepository, sessions?: { users: UsersRepository; clock: Clock }) {
   return async (req: FastifyRequest): Promise<void> => {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match && !header && sessions) {
+      const s = await authenticateSession(req, sessions.users, sessions.clock.now());
+      if (s) {
+        req.auth = {
+          workspaceId: s.workspaceId,
+          keyId: s.user.id,
+          scopes: SESSION_SCOPES,
+          userId: s.user.id,
+        };
+        return;
+      }
+    }
     if (!match) throw new BatonError('unauthorized', 'send an API key as `Authorization: Bearer <key>`');
     const record = await keys.verify(match[1]!, 'api');
     if (!record) throw new BatonError('unauthorized', 'the API key is not valid or has been revoked');

@@ -305,6 +305,28 @@ export interface CampaignReviewsTable {
   updated_at: number;
 }
 
+export interface UsersTable {
+  id: string;
+  workspace_id: string;
+  /** Lower-cased; unique within the workspace. */
+  email: string;
+  /** `scrypt$N$r$p$salt$hash` (base64url salt and hash). */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserSessionsTable {
+  /** SHA-256 of the session token held in the browser's cookie. */
+  id: string;
+  workspace_id: string;
+  user_id: string;
+  /** Sent back by the page in `x-csrf-token` on every state-changing request. */
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
@@ -329,4 +351,6 @@ export interface Database {
   conversions: ConversionsTable;
   event_cursors: EventCursorsTable;
   campaign_reviews: CampaignReviewsTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
 }

@@ -21,6 +21,7 @@ import { eventsRoutes } from './events.routes.js';
 import { reportsRoutes } from './reports.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
+import { sessionRoutes } from './session.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -36,7 +37,7 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
  * Routes outside /api/v1 that do their own authentication: Segment-compatible ingestion (/v1/*, write
  * keys), tracking (/t/*, signed tokens) and unsubscribe (/u/*, signed tokens).
  */
-export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes];
+export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes, sessionRoutes];
 
 export const apiRouteModules: RouteModule[] = [
   templatesRoutes,

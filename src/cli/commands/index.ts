@@ -13,6 +13,7 @@ import * as worker from './worker.command.js';
 import * as forecast from './forecast.command.js';
 import * as report from './report.command.js';
 import * as clone from './clone.command.js';
+import * as users from './users.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
@@ -28,4 +29,5 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   forecast,
   report,
   clone,
+  users,
 ];

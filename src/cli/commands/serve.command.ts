@@ -1,6 +1,7 @@
 // `baton serve`: the API (and, on SQLite, the worker in-process).
 import type { Command } from 'commander';
 import { buildApp } from '../../api/app.js';
+import { ensureWebBuilt } from '../../api/web.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { defaultChannels } from '../../channels/registry.js';
 import { startInboundSmtp } from '../../channels/inbound-smtp.js';
@@ -20,6 +21,7 @@ export function register(program: Command): void {
       const port = ctx.config.BATON_PORT;
       const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
       const publicUrl = ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${port}`;
+      ensureWebBuilt();
       const app = await buildApp(
         { store: ctx.store, clock: ctx.clock, secret, publicUrl },
         { logger: false },

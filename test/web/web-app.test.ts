@@ -1,0 +1,145 @@
+// The web app in a real browser (Debian's Chromium driven by playwright-core): the app is built with Vite,
+// served by the real Fastify app on a random port over a temporary SQLite store with a campaign the engine
+// ran; a user signs in through the page, sees the campaign in the list and opens it.
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { SimulatedClock } from '../../src/engine/clock.js';
+import { openStore, type Store } from '../../src/store/db.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { UsersRepository } from '../../src/store/users.repository.js';
+import { reportCampaign, runReportCampaign, T0 } from '../report-fixture.js';
+import { newWorkspace } from '../support/stores.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+describe('web app in Chromium', () => {
+  let dir: string;
+  let store: Store;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  const email = 'grace@example.com';
+  const password = 'a long enough password';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'baton-web-'));
+    const webDir = join(dir, 'web');
+    await build({
+      configFile: join(import.meta.dirname, '../../web/vite.config.ts'),
+      build: { outDir: webDir, emptyOutDir: true },
+      logLevel: 'warn',
+    });
+    store = openStore(`sqlite:${join(dir, 'baton.db')}`);
+    await migrateToLatest(store);
+    const ws = await newWorkspace(store, T0);
+    await runReportCampaign(store, ws);
+    await new UsersRepository(store).create(ws, { email, password }, T0);
+    const clock = new SimulatedClock(Date.parse('2027-01-06T00:00:00Z'));
+    app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = app.server.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in, lists the campaign with its goal progress and opens its page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const failures: string[] = [];
+    page.on('pageerror', (e) => failures.push(e.message));
+
+    // A deep link is answered with the app, which asks to sign in first.
+    await page.goto(`${base}/campaigns`);
+    await page.getByRole('heading', { name: 'Sign in to Baton' }).waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(
+      /email or the password is not right/,
+    );
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    const row = page.getByRole('row', { name: /Report push/ });
+    await row.waitFor();
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'baton_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Lax',
+    });
+
+    // The numbers on the page are the API's.
+    const report = (await (
+      await page.request.get(`${base}/api/v1/campaigns/${reportCampaign.id}/report`)
+    ).json()) as {
+      goal: { actual: number; target: number };
+      pacing: { status: string };
+      funnel: { campaign: { counts: { enrolled: number; touched: number } } };
+    };
+    expect(report.goal).toMatchObject({ actual: 2, target: 5 });
+    await row.getByText(`${report.goal.actual} / ${report.goal.target}`).waitFor();
+    const rowText = (await row.textContent()) ?? '';
+    expect(rowText).toContain('running');
+    expect(rowText).toContain('campaign');
+    expect(rowText).toContain('2027-01-04 09:00 → 2027-01-22 17:00 (UTC)');
+    expect(rowText).toContain(report.pacing.status.replace(/_/g, ' '));
+    const shots = join(dir, 'screenshots');
+    await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
+
+    await row.getByRole('link', { name: 'Report push' }).click();
+    await page.getByRole('heading', { name: 'Report push', level: 1 }).waitFor();
+    expect(page.url()).toBe(`${base}/campaigns/report-push`);
+    const goal = (await page.locator('section[aria-labelledby="goal"]').textContent()) ?? '';
+    expect(goal).toContain('conversions of demo_booked, target 5');
+    expect(goal).toContain('2 / 5');
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('running');
+    await page.getByRole('button', { name: 'pause' }).waitFor();
+
+    // The funnel chart renders (SVG) with the API's counts.
+    const funnel = page.getByRole('img', { name: 'Funnel of distinct contacts per stage' });
+    await funnel.locator('svg').waitFor();
+    await expect(funnel.textContent()).resolves.toContain(
+      `enrolled ${report.funnel.campaign.counts.enrolled}`,
+    );
+    await page
+      .getByRole('img', { name: /Attributed conversions per channel/ })
+      .locator('svg')
+      .waitFor();
+    await page.screenshot({ path: join(shots, 'campaign.png'), fullPage: true });
+
+    // Pause from the page: the status follows the API.
+    await page.getByRole('button', { name: 'pause' }).click();
+    await page.getByRole('button', { name: 'resume' }).waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('paused');
+
+    for (const name of ['campaigns.png', 'campaign.png']) {
+      const file = join(shots, name);
+      expect(statSync(file).size).toBeGreaterThan(10_000);
+      expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+    }
+    expect(failures).toEqual([]);
+    await context.close();
+  }, 120_000);
+});

@@ -1,0 +1,75 @@
+// The shell: the session (sign-in when there is none), the navigation and the page for the path.
+import { useEffect, useState } from 'react';
+import { api, ApiError, type SessionInfo } from './api';
+import { CalendarPage } from './pages/CalendarPage';
+import { CampaignPage } from './pages/CampaignPage';
+import { CampaignsPage } from './pages/CampaignsPage';
+import { NewCampaignPage } from './pages/NewCampaignPage';
+import { SignInPage } from './pages/SignInPage';
+import { Link, navigate, useLocation } from './router';
+
+export function App() {
+  const [session, setSession] = useState<SessionInfo | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const { path } = useLocation();
+
+  useEffect(() => {
+    api.session().then(setSession, (e: unknown) => {
+      if (e instanceof ApiError && e.status === 401) setSession(null);
+      else setError(e instanceof Error ? e.message : String(e));
+    });
+  }, []);
+
+  if (error) return <p role="alert">Baton is not reachable: {error}</p>;
+  if (session === undefined) return <p className="muted">Loading…</p>;
+  if (session === null) return <SignInPage onSignedIn={setSession} />;
+
+  const signOut = async () => {
+    await api.signOut().catch(() => undefined);
+    setSession(null);
+    navigate('/', { replace: true });
+  };
+
+  return (
+    <>
+      <header className="top">
+        <Link href="/campaigns" className="brand">
+          Baton
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/campaigns" aria-current={path.startsWith('/campaigns') ? 'page' : undefined}>
+            Campaigns
+          </Link>
+          <Link href="/calendar" aria-current={path === '/calendar' ? 'page' : undefined}>
+            Calendar
+          </Link>
+        </nav>
+        <span className="who">
+          {session.user.email} · {session.workspace.name}
+        </span>
+        <button type="button" className="link" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Page path={path} />
+      </main>
+    </>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  if (path === '/' || path === '/campaigns') return <CampaignsPage />;
+  if (path === '/campaigns/new') return <NewCampaignPage />;
+  const m = /^\/campaigns\/([^/]+)$/.exec(path);
+  if (m) return <CampaignPage id={decodeURIComponent(m[1]!)} />;
+  if (path === '/calendar') return <CalendarPage />;
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no page at {path}. <Link href="/campaigns">Go to the campaigns</Link>.
+      </p>
+    </section>
+  );
+}

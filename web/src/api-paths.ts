@@ -1,0 +1,33 @@
+// Every endpoint the web app calls, as OpenAPI path templates: test/web/api-client.test.ts checks each one
+// against /api/v1/openapi.json, so a renamed route fails a test instead of a page. (No imports: the root
+// type check and the test read this file too.)
+
+export const ENDPOINTS = {
+  session: { method: 'GET', path: '/api/v1/session' },
+  signIn: { method: 'POST', path: '/api/v1/session' },
+  signOut: { method: 'DELETE', path: '/api/v1/session' },
+  listCampaigns: { method: 'GET', path: '/api/v1/campaigns' },
+  createCampaign: { method: 'POST', path: '/api/v1/campaigns' },
+  getCampaign: { method: 'GET', path: '/api/v1/campaigns/{id}' },
+  lintSpec: { method: 'POST', path: '/api/v1/campaigns/lint' },
+  lintCampaign: { method: 'POST', path: '/api/v1/campaigns/{id}/lint' },
+  launch: { method: 'POST', path: '/api/v1/campaigns/{id}/launch' },
+  pause: { method: 'POST', path: '/api/v1/campaigns/{id}/pause' },
+  resume: { method: 'POST', path: '/api/v1/campaigns/{id}/resume' },
+  end: { method: 'POST', path: '/api/v1/campaigns/{id}/end' },
+  report: { method: 'GET', path: '/api/v1/campaigns/{id}/report' },
+  forecast: { method: 'GET', path: '/api/v1/campaigns/{id}/forecast' },
+  calendar: { method: 'GET', path: '/api/v1/calendar' },
+  calendarIcs: { method: 'GET', path: '/api/v1/calendar.ics' },
+} as const;
+
+export type EndpointName = keyof typeof ENDPOINTS;
+
+/** Fills `{name}` placeholders, encoding each value. */
+export function pathOf(name: EndpointName, params: Record<string, string> = {}): string {
+  return ENDPOINTS[name].path.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const v = params[key];
+    if (v === undefined) throw new Error(`${name}: missing path parameter ${key}`);
+    return encodeURIComponent(v);
+  });
+}

@@ -1,0 +1,351 @@
+// Typed client of /api/v1 for the pages: the session cookie authenticates, the CSRF token rides on changes.
+// Shapes follow the route schemas (src/api/routes/*.routes.ts); the paths are checked against the OpenAPI
+// document by test/web/api-client.test.ts.
+import { ENDPOINTS, pathOf, type EndpointName } from './api-paths';
+
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'reviewed',
+  'cancelled',
+] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** An API error: the code, the message, and the fields it names (`details.issues`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: Issue[] = [],
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface SessionInfo {
+  user: { id: string; email: string };
+  workspace: { id: string; name: string };
+  csrf_token: string;
+  expires_at: string;
+}
+
+export interface Step {
+  id: string;
+  channel: string;
+  delay?: string | number;
+  when?: unknown;
+  subject?: string;
+  template?: string;
+  body?: string;
+  variants?: Array<{ id: string; weight?: number; subject?: string; template?: string }>;
+  audience?: string;
+  task?: { type: string; assignee?: string; instructions?: string };
+}
+
+export interface CampaignSpec {
+  id: string;
+  name: string;
+  kind?: 'campaign' | 'always-on';
+  objective?: string;
+  owner?: string;
+  description?: string;
+  goal?: {
+    metric: string;
+    event: string;
+    target: number;
+    lookback_days: number;
+    attribution?: string;
+  };
+  measurement?: {
+    holdout_percent?: number;
+    experiments?: Array<{ id: string; step: string; metric?: string }>;
+  };
+  window?: { start: string; end?: string; timezone?: string };
+  priority?: number;
+  budget?: { amount: number; currency: string; spend?: Record<string, number> };
+  audience?: {
+    segment?: unknown;
+    segment_id?: string;
+    exclude?: unknown[];
+    accounts?: { list: string };
+    enrollment?: string;
+  };
+  channels?: string[];
+  sequence?: Step[];
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  kind: string;
+  status: CampaignStatus;
+  revision: number;
+  spec: CampaignSpec;
+  frozen_plan: Record<string, unknown> | null;
+  frozen_hash: string | null;
+  launched_at: string | null;
+  ended_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Finding {
+  code: string;
+  severity: 'blocking' | 'warning';
+  message: string;
+  path: string;
+}
+
+export interface LintResult {
+  blocking: number;
+  findings: Finding[];
+}
+
+export interface Rate {
+  numerator: number;
+  denominator: number;
+  of: string;
+  value: number | null;
+  reason?: string;
+}
+
+export interface Interval {
+  lower: number | null;
+  upper: number | null;
+}
+
+export interface Estimate {
+  estimate: number;
+  interval: Interval;
+}
+
+export type Unavailable = { available: false; reason: string };
+
+export type GoalSection =
+  | {
+      available: true;
+      metric: string;
+      event: string;
+      target: number;
+      actual: number;
+      difference: number;
+      shareOfTarget: number;
+      outcome: 'met' | 'missed' | 'in_progress';
+      lookbackDays: number;
+      rate: Rate | null;
+    }
+  | Unavailable;
+
+export interface PacingResult {
+  target: number;
+  actualToDate: number;
+  elapsedFraction: number;
+  expectedToDate: number;
+  pace: number | null;
+  projectedFinal: number;
+  projectedInterval: Interval;
+  projectedShareOfTarget: number;
+  status: string;
+  history: Array<{ at: string; actual: number; expected: number }>;
+}
+
+export type PacingSection =
+  | ({ available: true; kind: 'window'; reference: string | null } & PacingResult)
+  | { available: true; kind: 'monthly'; months: Array<PacingResult & { period: string }> }
+  | Unavailable;
+
+export const FUNNEL_STAGES = [
+  'enrolled',
+  'touched',
+  'delivered',
+  'opened',
+  'clicked',
+  'replied',
+  'converted',
+  'unsubscribed',
+  'bounced',
+] as const;
+export type FunnelStage = (typeof FUNNEL_STAGES)[number];
+
+export interface FunnelRow {
+  channel: string | null;
+  step: string | null;
+  variant: string | null;
+  counts: Record<FunnelStage, number>;
+  rates: Record<string, Rate>;
+  deliveredInferred: boolean;
+}
+
+export interface AttributionReport {
+  channels: string[];
+  totals: { conversions: number; value: number; nulls: number };
+  models: Array<{ model: string; credits: Array<{ channel: string; conversions: number; value: number }> }>;
+}
+
+export interface ExperimentSection {
+  step: string;
+  metric: string;
+  control: string;
+  arms: Array<{
+    variant: string;
+    n: number;
+    successes: number;
+    rate: Rate;
+    versusControl: { difference: number; pValue: number; interval: Interval } | null;
+  }>;
+  recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
+  winner: string | null;
+  reason: string;
+}
+
+export type LiftSection =
+  | {
+      available: true;
+      basis: string;
+      treatment: { n: number; converted: number; value: number };
+      holdout: { n: number; converted: number; value: number };
+      treatmentRate: number;
+      holdoutRate: number;
+      absoluteLift: Estimate;
+      relativeLift: Estimate | null;
+      incrementalConversions: Estimate;
+      pValue: number;
+      significant: boolean;
+      alpha: number;
+    }
+  | Unavailable;
+
+export interface Report {
+  campaign: { id: string; name: string; kind: string; status: CampaignStatus; plan: 'frozen' | 'spec' };
+  asOf: string;
+  goal: GoalSection;
+  pacing: PacingSection;
+  funnel: {
+    campaign: FunnelRow;
+    channels: FunnelRow[];
+    steps: FunnelRow[];
+    variants: FunnelRow[];
+    holdout: { enrolled: number; converted: number; conversionRate: Rate };
+  };
+  attribution:
+    | {
+        available: true;
+        headline: string;
+        lookbackDays: number;
+        byChannel: AttributionReport;
+        byStep: AttributionReport;
+        unattributed: { conversions: number; value: number };
+      }
+    | Unavailable;
+  experiments: ExperimentSection[];
+  lift: LiftSection;
+  learnings: { text: string; author: string | null; updatedAt: string } | null;
+}
+
+export interface CalendarDay {
+  date: string;
+  planned: number;
+  sent: number;
+  collisions: number;
+  entries: Array<{ campaign_id: string; channel: string; planned: number; sent: number }>;
+}
+
+export interface Calendar {
+  zone: string;
+  from: string;
+  to: string;
+  days: CalendarDay[];
+  totals: { planned: number; sent: number; collisions: number };
+}
+
+export interface Forecast {
+  campaign_id: string;
+  start: string;
+  end: string | null;
+  zone: string;
+  audience: { contacts: number; holdout: number; treatment: number };
+  days: Array<{ date: string; channels: Record<string, number>; total: number }>;
+  totals: { touches: number; conditional: number; window_closed: number };
+  capped: { people: number; touches: number };
+}
+
+function csrfToken(): string | undefined {
+  const m = /(?:^|;\s*)baton_csrf=([^;]*)/.exec(document.cookie);
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
+async function call<T>(
+  name: EndpointName,
+  opts: { params?: Record<string, string>; query?: Record<string, string | undefined>; body?: unknown } = {},
+): Promise<T> {
+  const { method } = ENDPOINTS[name];
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') query.set(k, v);
+  const url = pathOf(name, opts.params) + (query.size ? `?${query}` : '');
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const csrf = csrfToken();
+  if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
+  const res = await fetch(url, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `the server answered ${res.status} with no JSON`);
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string; details?: { issues?: Issue[] } } })
+      ?.error;
+    throw new ApiError(
+      res.status,
+      e?.code ?? 'error',
+      e?.message ?? `request failed (${res.status})`,
+      e?.details?.issues ?? [],
+      e?.details,
+    );
+  }
+  return json as T;
+}
+
+export const api = {
+  session: () => call<SessionInfo>('session'),
+  signIn: (body: { email: string; password: string; workspace?: string }) =>
+    call<SessionInfo>('signIn', { body }),
+  signOut: () => call<void>('signOut'),
+  listCampaigns: (status?: CampaignStatus) =>
+    call<{ data: Campaign[] }>('listCampaigns', { query: { status } }).then((r) => r.data),
+  createCampaign: (spec: unknown) =>
+    call<{ campaign: Campaign; change: string }>('createCampaign', { body: spec }).then((r) => r.campaign),
+  getCampaign: (id: string) => call<Campaign>('getCampaign', { params: { id } }),
+  lintSpec: (spec: unknown) => call<LintResult>('lintSpec', { body: spec }),
+  lintCampaign: (id: string) => call<LintResult>('lintCampaign', { params: { id } }),
+  launch: (id: string) =>
+    call<{ campaign: Campaign; findings: Finding[] }>('launch', { params: { id } }).then((r) => r.campaign),
+  pause: (id: string) => call<Campaign>('pause', { params: { id } }),
+  resume: (id: string) => call<Campaign>('resume', { params: { id } }),
+  end: (id: string) => call<Campaign>('end', { params: { id } }),
+  report: (id: string) => call<Report>('report', { params: { id } }),
+  forecast: (id: string) => call<Forecast>('forecast', { params: { id } }),
+  calendar: (range: { from?: string; to?: string } = {}) => call<Calendar>('calendar', { query: range }),
+  calendarIcsUrl: (range: { from?: string; to?: string } = {}) => {
+    const q = new URLSearchParams(Object.entries(range).filter((e): e is [string, string] => !!e[1]));
+    return pathOf('calendarIcs') + (q.size ? `?${q}` : '');
+  },
+};

@@ -1,0 +1,30 @@
+// ECharts with only what the pages draw (line, bar, funnel, heatmap on a calendar, scatter), SVG renderer:
+// loaded as its own chunk by components/Chart.tsx.
+import { BarChart, FunnelChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import {
+  CalendarComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+
+echarts.use([
+  BarChart,
+  FunnelChart,
+  HeatmapChart,
+  LineChart,
+  ScatterChart,
+  CalendarComponent,
+  GridComponent,
+  LegendComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  SVGRenderer,
+]);
+
+export { echarts };
