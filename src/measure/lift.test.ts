@@ -2,19 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BatonError } from '../domain/errors.js';
 import { holdoutLift } from './lift.js';
+import { newcombeDifference } from './stats/newcombe.js';
 
 describe('holdoutLift', () => {
   // R prop.test(matrix(c(94, 39, 120, 89), 2), correct = FALSE) (influentialpoints.com, "Two-sample
-  // test for independent proportions - using R"): treated 94/214, held out 39/128 →
-  // p-value = 0.01350, 95% CI for the difference 0.03074072 0.23838896.
+  // test for independent proportions - using R"): treated 94/214, held out 39/128 → p-value = 0.01350.
+  // The interval is Newcombe's hybrid score interval (tested against Newcombe 1998 in
+  // stats/newcombe.test.ts), which is asymmetric and never collapses on a holdout with no conversions.
   it('absolute lift, incremental conversions and significance match R prop.test', () => {
     const r = holdoutLift({ treatment: { conversions: 94, n: 214 }, holdout: { conversions: 39, n: 128 } });
     expect(r.absoluteLift.estimate).toBeCloseTo(94 / 214 - 39 / 128, 12);
-    expect(r.absoluteLift.interval.lower).toBeCloseTo(0.03074072, 8);
-    expect(r.absoluteLift.interval.upper).toBeCloseTo(0.23838896, 8);
+    const nc = newcombeDifference(94, 214, 39, 128);
+    expect(r.absoluteLift.interval).toEqual({ lower: nc.lower, upper: nc.upper });
     // Incremental conversions = lift × 214 treated contacts, interval scaled the same way.
-    expect(r.incrementalConversions.interval.lower).toBeCloseTo(0.03074072 * 214, 5);
-    expect(r.incrementalConversions.interval.upper).toBeCloseTo(0.23838896 * 214, 5);
+    expect(r.incrementalConversions.interval.lower).toBeCloseTo(nc.lower * 214, 8);
+    expect(r.incrementalConversions.interval.upper).toBeCloseTo(nc.upper * 214, 8);
     expect(r.pValue).toBeCloseTo(0.0135, 4);
     expect(r.significant).toBe(true);
     expect(r.incrementalValue).toBeNull();
@@ -98,5 +100,15 @@ describe('holdoutLift', () => {
         }
       }),
     );
+  });
+});
+
+describe('holdoutLift with a holdout that converted nobody', () => {
+  // Newcombe (1998) Table II example (d), 5/56 vs 0/29: method 10 gives −0.0381 to 0.1926 — the interval
+  // keeps its width although the holdout saw no conversion (Wald would give 0.0146 to 0.1640).
+  it('keeps an honest interval', () => {
+    const r = holdoutLift({ treatment: { conversions: 5, n: 56 }, holdout: { conversions: 0, n: 29 } });
+    expect(r.absoluteLift.interval.lower).toBeCloseTo(-0.0381, 4);
+    expect(r.absoluteLift.interval.upper).toBeCloseTo(0.1926, 4);
   });
 });

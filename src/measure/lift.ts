@@ -1,5 +1,6 @@
 // Holdout lift: what the campaign added over doing nothing, from treatment vs holdout conversion.
 import { BatonError } from '../domain/errors.js';
+import { newcombeDifference } from './stats/newcombe.js';
 import { assertAlpha, assertRateArms, rateMoments, type Interval, type RateArm } from './experiments/arms.js';
 import { welchTTest } from './experiments/means.js';
 import { twoProportionTest } from './experiments/proportions.js';
@@ -28,7 +29,7 @@ export interface HoldoutInput {
 export interface HoldoutLift {
   treatmentRate: number;
   holdoutRate: number;
-  /** treatment rate − holdout rate, unpooled Wald interval. */
+  /** treatment rate − holdout rate, Newcombe hybrid score interval (method 10). */
   absoluteLift: Estimate;
   /** (treatment − holdout) / holdout, delta-method interval; null when the holdout converted nobody. */
   relativeLift: Estimate | null;
@@ -80,7 +81,19 @@ export function holdoutLift(input: HoldoutInput): HoldoutLift {
     ]);
 
   const test = twoProportionTest(input.holdout, input.treatment, alpha);
-  const absoluteLift: Estimate = { estimate: test.difference, interval: test.interval };
+  // Newcombe's hybrid score interval, not Wald's: a holdout is small and often converts nobody, and the
+  // Wald interval then collapses around the treatment rate alone (claiming certainty it does not have).
+  const nc = newcombeDifference(
+    input.treatment.conversions,
+    input.treatment.n,
+    input.holdout.conversions,
+    input.holdout.n,
+    alpha,
+  );
+  const absoluteLift: Estimate = {
+    estimate: test.difference,
+    interval: { lower: nc.lower, upper: nc.upper },
+  };
   const rel = relativeLift(rateMoments(input.holdout), rateMoments(input.treatment), alpha);
   const nT = input.treatment.n;
 
