@@ -110,10 +110,10 @@ export class Dispatcher {
     return stats;
   }
 
-  /** Runs batches until nothing is due at `now`. */
-  async drain(now: number, maxBatches = Infinity): Promise<BatchStats> {
+  /** Runs batches until nothing is due at `now` (or `keepGoing` says stop: shutdown between batches). */
+  async drain(now: number, maxBatches = Infinity, keepGoing?: () => boolean): Promise<BatchStats> {
     const total = emptyStats();
-    for (let i = 0; i < maxBatches; i++) {
+    for (let i = 0; i < maxBatches && (keepGoing?.() ?? true); i++) {
       const s = await this.runOnce(now);
       for (const k of Object.keys(total) as Array<keyof BatchStats>) total[k] += s[k];
       if (s.claimed === 0) break;

@@ -63,7 +63,10 @@ export class Worker {
       enrolled += await this.enrollDynamic(ws.id, now);
     }
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
-    const batch = await this.dispatcher.drain(now, this.running ? 20 : Infinity);
+    // On the real-clock loop, `stop()` ends the drain after the batch in flight (graceful shutdown).
+    const batch = this.loop
+      ? await this.dispatcher.drain(now, 20, () => this.running)
+      : await this.dispatcher.drain(now);
     const stats = { ...batch, now, lifecycleChanges, enrolled };
     this.options.onTick?.(stats);
     return stats;
@@ -142,6 +145,10 @@ export class Worker {
             };
           });
           this.wake = null;
+        } else {
+          // Busy: still let timers, signals (SIGTERM) and HTTP in. better-sqlite3 answers synchronously,
+          // so without this a draining worker would starve its own process until the queue is empty.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
       }
     })();

@@ -2,7 +2,9 @@
 // process can do its job: the database answers, no migration is pending (an older binary against a newer
 // schema, or a store nobody migrated), the worker loop in this process (if any) ticked recently, and the
 // process is not shutting down (load balancers stop sending before the HTTP server drains).
+import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
+import { realClock, type Clock } from '../engine/clock.js';
 import type { Store } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
 
@@ -21,6 +23,8 @@ export interface HealthOptions {
   maxTickAgeMs?: number;
   /** How long the database gets to answer `SELECT 1` (default 2 s). */
   dbTimeoutMs?: number;
+  /** Wall clock of liveness (tick ages); the real one by default. */
+  clock?: Clock;
 }
 
 /** What a process tells its probes: whether it runs a worker, when that worker last ticked, whether it is stopping. */
@@ -30,17 +34,21 @@ export class Health {
   private workerAttached = false;
   private stopping = false;
 
-  constructor(private readonly options: HealthOptions = {}) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: HealthOptions = {}) {
+    this.clock = options.clock ?? realClock;
+  }
 
   /** This process runs a worker loop; readiness now requires it to tick. */
-  attachWorker(now = Date.now()): void {
+  attachWorker(now = this.clock.now()): void {
     this.workerAttached = true;
     this.startedAt = now;
   }
 
   /** Called after every worker tick. */
   readonly tick = (): void => {
-    this.lastTickAt = Date.now();
+    this.lastTickAt = this.clock.now();
   };
 
   /** From now on `/readyz` says 503, so the load balancer stops routing here before the server drains. */
@@ -52,7 +60,7 @@ export class Health {
     return this.stopping;
   }
 
-  async readiness(store: Store, now = Date.now()): Promise<Readiness> {
+  async readiness(store: Store, now = this.clock.now()): Promise<Readiness> {
     const database = await this.checkDatabase(store);
     const migrations: Check = database.ok
       ? await pendingMigrations(store).then(
@@ -77,14 +85,14 @@ export class Health {
     const timeoutMs = this.options.dbTimeoutMs ?? 2000;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const t0 = Date.now();
+      const t0 = performance.now();
       await Promise.race([
         sql`SELECT 1`.execute(store.db),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      return { ok: true, detail: `${store.dialect} answered in ${Date.now() - t0} ms` };
+      return { ok: true, detail: `${store.dialect} answered in ${Math.round(performance.now() - t0)} ms` };
     } catch (e) {
       return { ok: false, detail: `${store.dialect}: ${(e as Error).message}` };
     } finally {

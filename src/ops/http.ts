@@ -1,5 +1,6 @@
 // The operations surface of the HTTP app: /healthz, /readyz, /metrics, HTTP request metrics and the rate
 // limit of /api/v1 and /v1. Registered by buildApp before any route, so its hooks see every request.
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../api/context.js';
 import { errorBody } from '../api/errors.js';
@@ -30,7 +31,7 @@ export function registerOps(app: FastifyInstance, ctx: AppContext, options: OpsO
   if (buckets) {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (!LIMITED.test(req.url)) return;
-      const verdict = buckets.take(rateLimitKey(req.headers.authorization, req.ip), Date.now());
+      const verdict = buckets.take(rateLimitKey(req.headers.authorization, req.ip), performance.now());
       if (verdict.ok) return;
       return reply
         .status(429)

@@ -2,6 +2,7 @@
 // in one process never collide). Counters move as the process works (worker ticks, channel sends, HTTP
 // requests, ingested events); the queue gauges come from one cheap grouped query, cached for a few seconds,
 // run when Prometheus scrapes. docs/operations.md says what each one means and which alerts to set.
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ChannelRegistry, type Channel, type OutboundMessage, type SendResult } from '../channels/channel.js';
 import { realClock, type Clock } from '../engine/clock.js';
@@ -39,7 +40,7 @@ export class BatonMetrics {
   readonly queueDepth: Gauge;
   readonly queueLag: Gauge;
   readonly storeUp: Gauge;
-  private queueAt = 0;
+  private queueAt = -Infinity;
   private queueRun: Promise<void> | null = null;
 
   constructor(private readonly options: MetricsOptions = {}) {
@@ -132,7 +133,7 @@ export class BatonMetrics {
     for (const o of TICK_OUTCOMES) if (stats[o] > 0) this.dispatchTouches.inc({ outcome: o }, stats[o]);
     if (stats.reclaimed > 0) this.leaseExpiries.inc(stats.reclaimed);
     this.ticks.inc();
-    this.lastTick.set(Date.now() / 1000);
+    this.lastTick.set(realClock.now() / 1000);
   };
 
   /** The same channels, each send timed and its results counted. */
@@ -168,9 +169,9 @@ export class BatonMetrics {
     const store = this.options.store;
     if (!store) return;
     if (this.queueRun) return this.queueRun;
-    if (Date.now() - this.queueAt < (this.options.queueCacheMs ?? 5000)) return;
+    if (performance.now() - this.queueAt < (this.options.queueCacheMs ?? 5000)) return;
     this.queueRun = this.queryQueue(store).finally(() => {
-      this.queueAt = Date.now();
+      this.queueAt = performance.now();
       this.queueRun = null;
     });
     return this.queueRun;

@@ -31,7 +31,7 @@ export class TokenBuckets {
     }
   }
 
-  /** Takes one token from the key's bucket at `now` (epoch ms). */
+  /** Takes one token from the key's bucket at `now` (milliseconds on any monotonic clock). */
   take(key: string, now: number): Admission {
     const { perSecond, burst } = this.options;
     const b = this.buckets.get(key) ?? { tokens: burst, at: now };

@@ -2,8 +2,13 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { defaultChannels } from '../../channels/registry.js';
+import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
+import { Health } from '../../ops/health.js';
+import { BatonMetrics } from '../../ops/metrics.js';
+import { startOpsServer } from '../../ops/server.js';
+import { installShutdown } from '../../ops/shutdown.js';
 import { openCliContext } from '../context.js';
 
 export function register(program: Command): void {
@@ -18,26 +23,64 @@ export function register(program: Command): void {
       '300000',
     )
     .option('--idle-ms <ms>', 'pause between ticks when nothing is due', '1000')
-    .action(async (opts: { batch: string; id?: string; leaseMs: string; idleMs: string }) => {
-      const ctx = await openCliContext();
-      const channels = defaultChannels(ctx.store);
-      const worker = new Worker(ctx.store, channels, ctx.clock, {
-        workerId: opts.id ?? `${hostname()}:${process.pid}`,
-        batchSize: Number(opts.batch),
-        leaseMs: Number(opts.leaseMs),
-        idleMs: Number(opts.idleMs),
-        processEvents,
-      });
-      worker.start();
-      console.log(`baton worker ${opts.id ?? process.pid} running on ${ctx.store.dialect}`);
-      const stop = async (): Promise<void> => {
+    .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port (off by default)')
+    .option('--ops-host <host>', 'address the ops endpoints bind', '127.0.0.1')
+    .option('--shutdown-timeout-ms <ms>', 'on SIGTERM, exit 1 if the batch in flight takes longer', '60000')
+    .action(
+      async (opts: {
+        batch: string;
+        id?: string;
+        leaseMs: string;
+        idleMs: string;
+        opsPort?: string;
+        opsHost: string;
+        shutdownTimeoutMs: string;
+      }) => {
+        const ctx = await openCliContext();
+        const metrics = new BatonMetrics({ store: ctx.store, clock: ctx.clock });
+        const health = new Health({ maxTickAgeMs: Math.max(5 * 60_000, 2 * Number(opts.leaseMs)) });
+        const channels = defaultChannels(ctx.store, {
+          secret: await resolveSecret(ctx.store, ctx.config.BATON_SECRET),
+          publicUrl: ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${ctx.config.BATON_PORT}`,
+          relayUrl: ctx.config.BATON_SMTP_URL,
+        });
+        const worker = new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
+          workerId: opts.id ?? `${hostname()}:${process.pid}`,
+          batchSize: Number(opts.batch),
+          leaseMs: Number(opts.leaseMs),
+          idleMs: Number(opts.idleMs),
+          processEvents,
+          onTick: (stats) => {
+            metrics.onTick(stats);
+            health.tick();
+          },
+        });
+        health.attachWorker();
+        worker.start();
+        const ops = opts.opsPort
+          ? await startOpsServer({
+              store: ctx.store,
+              clock: ctx.clock,
+              metrics,
+              health,
+              port: Number(opts.opsPort),
+              host: opts.opsHost,
+            })
+          : null;
+        console.log(`baton worker ${opts.id ?? process.pid} running on ${ctx.store.dialect}`);
+        if (ops)
+          console.log(`ops endpoints on http://${opts.opsHost}:${ops.port} (/healthz, /readyz, /metrics)`);
         // Graceful: stop claiming, finish and record the batch in flight, then close.
-        await worker.stop();
-        await channels.close();
-        await ctx.store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
-    });
+        installShutdown(
+          [
+            { name: 'unready', run: async () => health.shuttingDown() },
+            { name: 'worker', run: () => worker.stop() },
+            { name: 'channels', run: () => channels.close() },
+            { name: 'ops', run: async () => ops?.close() },
+            { name: 'store', run: () => ctx.store.close() },
+          ],
+          { timeoutMs: Number(opts.shutdownTimeoutMs) },
+        );
+      },
+    );
 }
