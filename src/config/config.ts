@@ -16,6 +16,11 @@ export const configSchema = z.object({
     .default(4400),
   BATON_SECRET: z.string().min(32, 'must be at least 32 characters when set').optional(),
   BATON_PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+  /** SMTP relay for email senders without their own smtp_url. */
+  BATON_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
