@@ -7,6 +7,10 @@ import { defaultChannels } from '../../channels/registry.js';
 import { startInboundSmtp } from '../../channels/inbound-smtp.js';
 import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
+import { Health } from '../../ops/health.js';
+import { BatonMetrics } from '../../ops/metrics.js';
+import { parseRateLimit } from '../../ops/rate-limit.js';
+import { installShutdown } from '../../ops/shutdown.js';
 import { openCliContext } from '../context.js';
 
 export function register(program: Command): void {
@@ -16,22 +20,40 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (default BATON_PORT or 4400)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--inbound-smtp <port>', 'also receive replies and bounces by SMTP on this port (off by default)')
-    .action(async (opts: { port?: string; host: string; inboundSmtp?: string }) => {
+    .option(
+      '--shutdown-delay-ms <ms>',
+      'on SIGTERM, answer /readyz 503 this long before draining (time for the load balancer to notice)',
+      '0',
+    )
+    .action(async (opts: { port?: string; host: string; inboundSmtp?: string; shutdownDelayMs: string }) => {
       const ctx = await openCliContext(opts.port ? { ...process.env, BATON_PORT: opts.port } : process.env);
       const port = ctx.config.BATON_PORT;
       const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
       const publicUrl = ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${port}`;
       ensureWebBuilt();
+      const metrics = new BatonMetrics({ store: ctx.store, clock: ctx.clock });
+      const health = new Health();
       const app = await buildApp(
         { store: ctx.store, clock: ctx.clock, secret, publicUrl },
-        { logger: false },
+        {
+          logger: false,
+          ops: { metrics, health, rateLimit: parseRateLimit(process.env.BATON_RATE_LIMIT) },
+        },
       );
       // On SQLite (one writer) the worker runs in this process; on PostgreSQL run `baton worker` processes.
       const channels = defaultChannels(ctx.store);
       const worker =
         ctx.store.dialect === 'sqlite'
-          ? new Worker(ctx.store, channels, ctx.clock, { workerId: `serve:${process.pid}`, processEvents })
+          ? new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
+              workerId: `serve:${process.pid}`,
+              processEvents,
+              onTick: (stats) => {
+                metrics.onTick(stats);
+                health.tick();
+              },
+            })
           : null;
+      if (worker) health.attachWorker();
       await app.listen({ port, host: opts.host });
       worker?.start();
       const inbound = opts.inboundSmtp
@@ -39,15 +61,17 @@ export function register(program: Command): void {
         : null;
       console.log(`Baton is serving on http://localhost:${port} (API docs at /docs)`);
       if (inbound) console.log(`Inbound SMTP (replies, bounces) on port ${inbound.port}`);
-      const stop = async (): Promise<void> => {
-        await inbound?.close();
-        await app.close();
-        await worker?.stop();
-        await channels.close();
-        await ctx.store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop());
-      process.once('SIGTERM', () => void stop());
+      // Graceful: unready first (the balancer stops routing here), then drain HTTP, then let the worker
+      // finish its batch in flight, then close the channels and the store.
+      const delayMs = Number(opts.shutdownDelayMs);
+      installShutdown([
+        { name: 'unready', run: async () => health.shuttingDown() },
+        { name: 'delay', run: () => new Promise((r) => setTimeout(r, delayMs)) },
+        { name: 'inbound', run: async () => inbound?.close() },
+        { name: 'http', run: () => app.close() },
+        { name: 'worker', run: async () => worker?.stop() },
+        { name: 'channels', run: () => channels.close() },
+        { name: 'store', run: () => ctx.store.close() },
+      ]);
     });
 }
