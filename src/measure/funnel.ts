@@ -125,28 +125,29 @@ export interface Funnel {
   accounts: AccountFunnel | null;
 }
 
-/** Stage sets of distinct contacts for one grain. */
+const BIT = Object.fromEntries(FUNNEL_STAGES.map((s, i) => [s, 1 << i])) as Record<FunnelStage, number>;
+/** Stages after `touched`: at a step they count only the contacts the step touched. */
+const LATER = FUNNEL_STAGES.slice(2);
+
+/**
+ * One grain's stages as bit flags per treated contact (contacts are numbered once), so a 100k-contact
+ * campaign costs a few typed arrays per grain instead of a set of ids per stage.
+ */
 class Tally {
-  readonly sets: Record<FunnelStage, Set<string>> = {
-    enrolled: new Set(),
-    touched: new Set(),
-    delivered: new Set(),
-    opened: new Set(),
-    clicked: new Set(),
-    replied: new Set(),
-    converted: new Set(),
-    unsubscribed: new Set(),
-    bounced: new Set(),
-  };
+  readonly flags: Uint16Array;
+  /** Earliest send at this grain per contact (Infinity: never sent), for the grain's conversions. */
+  readonly firstSent: Float64Array;
   deliveryEvents = 0;
-  /** Contact → earliest send at this grain (for the step's conversions). */
-  readonly firstSent = new Map<string, number>();
 
   constructor(
+    size: number,
     readonly channel: string | null,
     readonly step: string | null,
     readonly variant: string | null,
-  ) {}
+  ) {
+    this.flags = new Uint16Array(size);
+    this.firstSent = new Float64Array(size).fill(Infinity);
+  }
 
   /**
    * At a step, channel or variant, every stage after `touched` counts only contacts it touched (an event on
@@ -154,20 +155,22 @@ class Tally {
    * conversion rate is over the enrolled (intention to treat, like the holdout's).
    */
   row(isCampaign = false): FunnelRow {
-    const s = this.sets;
-    const deliveredInferred = this.deliveryEvents === 0;
-    const count = (k: FunnelStage) => {
-      if (k === 'enrolled' || k === 'touched' || (isCampaign && k === 'converted')) return s[k].size;
-      let n = 0;
-      for (const c of s[k]) if (s.touched.has(c)) n++;
-      return n;
-    };
-    const counts = Object.fromEntries(FUNNEL_STAGES.map((k) => [k, count(k)])) as FunnelCounts;
-    if (deliveredInferred) {
-      let delivered = 0;
-      for (const c of s.touched) if (!s.bounced.has(c)) delivered++;
-      counts.delivered = delivered;
+    const counts = Object.fromEntries(FUNNEL_STAGES.map((k) => [k, 0])) as FunnelCounts;
+    let touchedNotBounced = 0;
+    const flags = this.flags;
+    for (let i = 0; i < flags.length; i++) {
+      const f = flags[i]!;
+      if (f === 0) continue;
+      if (f & BIT.enrolled) counts.enrolled++;
+      const touched = (f & BIT.touched) !== 0;
+      if (touched) {
+        counts.touched++;
+        if (!(f & BIT.bounced)) touchedNotBounced++;
+      }
+      for (const k of LATER) if (f & BIT[k] && (touched || (isCampaign && k === 'converted'))) counts[k]++;
     }
+    const deliveredInferred = this.deliveryEvents === 0;
+    if (deliveredInferred) counts.delivered = touchedNotBounced;
     const rates = Object.fromEntries(
       Object.entries(FUNNEL_RATES).map(([name, [num, den]]) => {
         const of = isCampaign && name === 'conversion_rate' ? 'enrolled' : den;
@@ -185,26 +188,26 @@ class Tally {
   }
 }
 
-const ENGAGED: ReadonlySet<FunnelStage> = new Set(['opened', 'clicked', 'replied']);
+const ENGAGED = BIT.opened | BIT.clicked | BIT.replied;
 
-/** Which funnel stage an event type marks; clicks and replies also prove a person opened. */
-function stagesOf(e: FunnelEvent): FunnelStage[] {
+/** The funnel stages an event type marks, as bits; clicks and replies also prove a person opened. */
+function stageBits(e: FunnelEvent): number {
   switch (e.type) {
     case 'delivered':
-      return ['delivered'];
+      return BIT.delivered;
     case 'opened':
-      return e.machine ? [] : ['opened'];
+      return e.machine ? 0 : BIT.opened;
     case 'clicked':
-      return ['clicked', 'opened'];
+      return BIT.clicked | BIT.opened;
     case 'replied':
-      return ['replied', 'opened'];
+      return BIT.replied | BIT.opened;
     case 'unsubscribed':
     case 'complained':
-      return ['unsubscribed'];
+      return BIT.unsubscribed;
     case 'bounced':
-      return ['bounced'];
+      return BIT.bounced;
     default:
-      return [];
+      return 0;
   }
 }
 
@@ -216,7 +219,20 @@ function stagesOf(e: FunnelEvent): FunnelStage[] {
  * a reply counts as an open (a person read the message).
  */
 export function computeFunnel(input: FunnelInput): Funnel {
-  const campaign = new Tally(null, null, null);
+  // Number the treated contacts once; the holdout is only counted.
+  const index = new Map<string, number>();
+  const holdout = new Set<string>();
+  const accountOf: Array<string | null> = [];
+  for (const e of input.enrollments) {
+    if (e.arm === 'holdout') holdout.add(e.contactId);
+    else if (!index.has(e.contactId)) {
+      index.set(e.contactId, index.size);
+      accountOf.push(e.accountId);
+    } else if (e.accountId) accountOf[index.get(e.contactId)!] = e.accountId;
+  }
+  const size = index.size;
+  const campaign = new Tally(size, null, null, null);
+  for (let i = 0; i < size; i++) campaign.flags[i] = BIT.enrolled;
   const channels = new Map<string, Tally>();
   const steps = new Map<string, Tally>();
   const variants = new Map<string, Tally>();
@@ -226,90 +242,85 @@ export function computeFunnel(input: FunnelInput): Funnel {
     return t;
   };
   for (const s of input.steps ?? []) {
-    grain(channels, s.channel, () => new Tally(s.channel, null, null));
-    grain(steps, s.id, () => new Tally(s.channel, s.id, null));
+    grain(channels, s.channel, () => new Tally(size, s.channel, null, null));
+    grain(steps, s.id, () => new Tally(size, s.channel, s.id, null));
   }
+  const grainsOf = new Map<string, Tally[]>();
   const tallies = (channel: string | null, step: string | null, variant: string | null): Tally[] => {
-    const out = [campaign];
-    if (channel !== null) out.push(grain(channels, channel, () => new Tally(channel, null, null)));
+    const key = `${channel}\u0000${step}\u0000${variant}`;
+    let out = grainsOf.get(key);
+    if (out) return out;
+    out = [];
+    if (channel !== null) out.push(grain(channels, channel, () => new Tally(size, channel, null, null)));
     if (step !== null) {
-      out.push(grain(steps, step, () => new Tally(channel, step, null)));
+      out.push(grain(steps, step, () => new Tally(size, channel, step, null)));
       if (variant !== null)
-        out.push(grain(variants, `${step}\u0000${variant}`, () => new Tally(channel, step, variant)));
+        out.push(grain(variants, `${step}\u0000${variant}`, () => new Tally(size, channel, step, variant)));
     }
+    grainsOf.set(key, out);
     return out;
   };
-
-  const treatment = new Set<string>();
-  const holdout = new Set<string>();
-  const accountOf = new Map<string, string>();
-  for (const e of input.enrollments) {
-    if (e.arm === 'holdout') holdout.add(e.contactId);
-    else {
-      treatment.add(e.contactId);
-      campaign.sets.enrolled.add(e.contactId);
-    }
-    if (e.accountId) accountOf.set(e.contactId, e.accountId);
-  }
 
   const touchById = new Map<string, FunnelTouch>();
   for (const t of input.touches) {
     touchById.set(t.id, t);
-    if (!treatment.has(t.contactId)) continue;
+    const i = index.get(t.contactId);
+    if (i === undefined) continue;
+    const sent = t.status === 'sent' && t.sentAt !== null;
+    if (sent) campaign.flags[i]! |= BIT.touched;
     for (const g of tallies(t.channel, t.stepId, t.variantId)) {
-      if (g !== campaign) g.sets.enrolled.add(t.contactId);
-      if (t.status === 'sent' && t.sentAt !== null) {
-        g.sets.touched.add(t.contactId);
-        const prev = g.firstSent.get(t.contactId);
-        if (prev === undefined || t.sentAt < prev) g.firstSent.set(t.contactId, t.sentAt);
-      }
+      g.flags[i]! |= sent ? BIT.enrolled | BIT.touched : BIT.enrolled;
+      if (sent && t.sentAt! < g.firstSent[i]!) g.firstSent[i] = t.sentAt!;
     }
   }
 
   for (const e of input.events) {
-    if (!e.contactId || !treatment.has(e.contactId)) continue;
-    const stages = stagesOf(e);
-    if (stages.length === 0) continue;
+    const i = e.contactId ? index.get(e.contactId) : undefined;
+    if (i === undefined) continue;
+    const bits = stageBits(e);
+    if (bits === 0) continue;
     const t = e.touchId ? touchById.get(e.touchId) : undefined;
-    const channel = t?.channel ?? e.channel;
-    const step = t?.stepId ?? e.stepId;
-    const variant = t?.variantId ?? e.variantId;
-    for (const g of tallies(channel, step, variant)) {
-      if (e.type === 'delivered') g.deliveryEvents++;
-      for (const s of stages) g.sets[s].add(e.contactId);
+    const delivery = e.type === 'delivered' ? 1 : 0;
+    campaign.flags[i]! |= bits;
+    campaign.deliveryEvents += delivery;
+    for (const g of tallies(t?.channel ?? e.channel, t?.stepId ?? e.stepId, t?.variantId ?? e.variantId)) {
+      g.flags[i]! |= bits;
+      g.deliveryEvents += delivery;
     }
   }
 
   // Conversions: the campaign counts every treated converter; a grain its touched contacts converting after it.
-  const conversionTimes = new Map<string, number[]>();
+  const conversionTimes = new Map<number, number[]>();
+  const holdoutConverted = new Set<string>();
   for (const c of input.conversions) {
-    if (c.arm === 'holdout' || !treatment.has(c.contactId)) continue;
-    campaign.sets.converted.add(c.contactId);
-    let list = conversionTimes.get(c.contactId);
-    if (!list) conversionTimes.set(c.contactId, (list = []));
+    if (holdout.has(c.contactId)) holdoutConverted.add(c.contactId);
+    const i = c.arm === 'holdout' ? undefined : index.get(c.contactId);
+    if (i === undefined) continue;
+    campaign.flags[i]! |= BIT.converted;
+    let list = conversionTimes.get(i);
+    if (!list) conversionTimes.set(i, (list = []));
     list.push(c.occurredAt);
   }
   for (const g of [...channels.values(), ...steps.values(), ...variants.values()]) {
-    for (const [contact, sentAt] of g.firstSent) {
-      const times = conversionTimes.get(contact);
-      if (times?.some((at) => at >= sentAt && at - sentAt <= input.lookbackMs)) g.sets.converted.add(contact);
+    for (const [i, times] of conversionTimes) {
+      const sentAt = g.firstSent[i]!;
+      if (sentAt !== Infinity && times.some((at) => at >= sentAt && at - sentAt <= input.lookbackMs))
+        g.flags[i]! |= BIT.converted;
     }
   }
-
-  const holdoutConverted = new Set<string>();
-  for (const c of input.conversions) if (holdout.has(c.contactId)) holdoutConverted.add(c.contactId);
 
   let accounts: AccountFunnel | null = null;
   if (input.accounts) {
     const enrolled = new Set<string>();
     const engaged = new Set<string>();
     const converted = new Set<string>();
-    for (const contact of treatment) {
-      const account = accountOf.get(contact);
+    for (let i = 0; i < size; i++) {
+      const account = accountOf[i];
       if (!account) continue;
       enrolled.add(account);
-      if ([...ENGAGED].some((s) => campaign.sets[s].has(contact))) engaged.add(account);
-      if (campaign.sets.converted.has(contact)) converted.add(account);
+      const f = campaign.flags[i]!;
+      if (f & BIT.touched && f & ENGAGED) engaged.add(account);
+      if (f & BIT.converted) converted.add(account);
     }
     accounts = {
       enrolled: enrolled.size,
