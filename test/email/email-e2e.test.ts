@@ -201,6 +201,9 @@ describe.each(dialects)('email end to end on %s', (dialect) => {
 
     // Opens: a person, then Apple's and Gmail's proxies (flagged machine).
     const pixel = /src="https:\/\/baton\.test(\/t\/o\/[^"]+)"/.exec(html)![1]!;
+    // A HEAD request (link checkers) answers but records nothing.
+    expect((await app.inject({ method: 'HEAD', url: pixel })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'HEAD', url: clicks[0]! })).statusCode).toBe(302);
     const o1 = await app.inject({
       method: 'GET',
       url: pixel,
@@ -224,6 +227,7 @@ describe.each(dialects)('email end to end on %s', (dialect) => {
       opens.every((e) => e.campaign_id === 'launch' && e.step_id === 'intro' && e.touch_id === adaTouch.id),
     ).toBe(true);
 
+    expect((await eventsOf(ws, 'clicked')).filter((e) => e.contact_id === ada.id)).toHaveLength(2);
     // Tampered tokens: 404, nothing recorded; a forged index never redirects anywhere.
     const eventCount = (await eventsOf(ws)).length;
     const forged = clicks[0]!.replace(/\.0\./, '.1.');

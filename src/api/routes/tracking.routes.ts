@@ -54,14 +54,17 @@ export const trackingRoutes: RouteModule = (app, ctx) => {
         req.ip,
         touch.sentAt === null ? null : now - touch.sentAt,
       );
-      await recordTouchEvent(
-        ctx.store.db,
-        touch,
-        'opened',
-        v.machine ? `open:${touch.id}:machine` : `open:${touch.id}`,
-        now,
-        { machine: v.machine, ...(v.agent ? { agent: v.agent } : {}) },
-      );
+      // HEAD (link checkers, scanners) answers like GET but is nobody reading.
+      if (req.method !== 'HEAD') {
+        await recordTouchEvent(
+          ctx.store.db,
+          touch,
+          'opened',
+          v.machine ? `open:${touch.id}:machine` : `open:${touch.id}`,
+          now,
+          { machine: v.machine, ...(v.agent ? { agent: v.agent } : {}) },
+        );
+      }
       return reply
         .header('content-type', 'image/gif')
         .header('cache-control', 'no-store, no-cache, must-revalidate, private')
@@ -80,14 +83,16 @@ export const trackingRoutes: RouteModule = (app, ctx) => {
         req.ip,
         touch.sentAt === null ? null : now - touch.sentAt,
       );
-      await recordTouchEvent(
-        ctx.store.db,
-        touch,
-        'clicked',
-        v.machine ? `click:${touch.id}:${token.index}:machine` : `click:${touch.id}:${token.index}`,
-        now,
-        { url, index: token.index, machine: v.machine, ...(v.agent ? { agent: v.agent } : {}) },
-      );
+      if (req.method !== 'HEAD') {
+        await recordTouchEvent(
+          ctx.store.db,
+          touch,
+          'clicked',
+          v.machine ? `click:${touch.id}:${token.index}:machine` : `click:${touch.id}:${token.index}`,
+          now,
+          { url, index: token.index, machine: v.machine, ...(v.agent ? { agent: v.agent } : {}) },
+        );
+      }
       return reply.header('cache-control', 'no-store').redirect(url, 302);
     });
 
