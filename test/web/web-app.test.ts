@@ -105,7 +105,7 @@ describe('web app in Chromium', () => {
     expect(rowText).toContain('campaign');
     expect(rowText).toContain('2027-01-04 09:00 → 2027-01-22 17:00 (UTC)');
     expect(rowText).toContain(report.pacing.status.replace(/_/g, ' '));
-    const shots = join(dir, 'screenshots');
+    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
     await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
 
     await row.getByRole('link', { name: 'Report push' }).click();
@@ -139,6 +139,80 @@ describe('web app in Chromium', () => {
       expect(statSync(file).size).toBeGreaterThan(10_000);
       expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
     }
+    expect(failures).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('creates a draft from a pasted spec, shows field errors and the blocking guardrail, and draws the calendar', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const failures: string[] = [];
+    page.on('pageerror', (e) => failures.push(e.message));
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'New campaign' }).click();
+    await page.getByRole('heading', { name: 'New campaign' }).waitFor();
+
+    const spec = (priority: number) =>
+      [
+        'id: web-draft',
+        'name: Web draft',
+        'objective: leads',
+        `priority: ${priority}`,
+        'channels: [log]',
+        'sequence:',
+        '  - { id: hello, channel: log }',
+      ].join('\n');
+    // A schema error names its field.
+    await page.getByLabel('Campaign spec').fill(spec(500));
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toMatch(/body\.priority.*priority is 0 to 100/);
+
+    // The guardrails run on the unsaved spec: no goal is blocking, at its path.
+    await page.getByLabel('Campaign spec').fill(spec(60));
+    await page.getByRole('button', { name: 'Check' }).click();
+    const blocking = page
+      .locator('.finding-blocking', { hasText: 'goal_missing' })
+      .or(page.locator('.finding-blocking', { hasText: 'has no goal' }));
+    await blocking.first().waitFor();
+    await expect(blocking.first().locator('code').textContent()).resolves.toBe('goal');
+
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('heading', { name: 'Web draft', level: 1 }).waitFor();
+    expect(page.url()).toBe(`${base}/campaigns/web-draft`);
+    const csrf = (await context.cookies()).find((c) => c.name === 'baton_csrf')!.value;
+    const lint = (await (
+      await page.request.post(`${base}/api/v1/campaigns/web-draft/lint`, {
+        headers: { 'x-csrf-token': csrf },
+      })
+    ).json()) as { blocking: number };
+    expect(lint.blocking).toBeGreaterThan(0);
+    await page.getByText(`Launch is disabled: ${lint.blocking} blocking finding(s)`).waitFor();
+    await expect(page.getByRole('button', { name: 'launch' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Forecast' }).waitFor();
+    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    await page.screenshot({ path: join(shots, 'draft.png'), fullPage: true });
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar' }).click();
+    await page.getByRole('heading', { name: 'Calendar', level: 1 }).waitFor();
+    const cal = (await (await page.request.get(`${base}/api/v1/calendar`)).json()) as {
+      totals: { planned: number; sent: number; collisions: number };
+    };
+    expect(cal.totals.sent).toBeGreaterThan(0);
+    await page
+      .getByText(
+        `${cal.totals.planned} planned and ${cal.totals.sent} sent touches, ${cal.totals.collisions} collisions`,
+      )
+      .waitFor();
+    await page
+      .getByRole('img', { name: /Touches per day/ })
+      .locator('svg')
+      .waitFor();
+    await page.screenshot({ path: join(shots, 'calendar.png'), fullPage: true });
     expect(failures).toEqual([]);
     await context.close();
   }, 120_000);

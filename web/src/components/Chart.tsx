@@ -21,7 +21,8 @@ export function Chart({
     void import('../charts').then(({ echarts }) => {
       if (disposed || !el.current) return;
       chart = echarts.init(el.current, undefined, { renderer: 'svg' });
-      chart.setOption(option, true);
+      // No animation: the numbers are there at once (and screenshots show them).
+      chart.setOption({ animation: false, ...option }, true);
       window.addEventListener('resize', resize);
     });
     return () => {

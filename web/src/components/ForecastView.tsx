@@ -15,7 +15,7 @@ export function ForecastView({ id }: { id: string }) {
     const channels = [...new Set(f.days.flatMap((d) => Object.keys(d.channels)))];
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: channels },
+      legend: { data: channels, top: 0 },
       grid: { left: 50, right: 20, top: 40, bottom: 30 },
       xAxis: { type: 'category', data: f.days.map((d) => d.date) },
       yAxis: { type: 'value', name: 'touches' },

@@ -38,8 +38,8 @@ function PacingView({ report }: { report: Report }) {
     if (!p.available || p.kind !== 'window' || p.history.length === 0) return null;
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: ['actual', 'expected'] },
-      grid: { left: 50, right: 30, top: 40, bottom: 30 },
+      legend: { data: ['actual', 'expected'], top: 0 },
+      grid: { left: 50, right: 70, top: 40, bottom: 30 },
       xAxis: { type: 'time' },
       yAxis: { type: 'value', max: (v: { max: number }) => Math.max(v.max, p.target) * 1.05 },
       series: [
@@ -182,7 +182,7 @@ function AttributionView({ report }: { report: Report }) {
     const r = a.byChannel;
     return {
       tooltip: { trigger: 'axis' },
-      legend: { data: r.channels as string[] },
+      legend: { data: r.channels as string[], top: 0 },
       grid: { left: 50, right: 20, top: 40, bottom: 50 },
       xAxis: {
         type: 'category',

@@ -19,8 +19,9 @@ export function CalendarPage() {
 
   const option = useMemo((): EChartsCoreOption | null => {
     if (!cal || cal.days.length === 0) return null;
-    const first = cal.days[0]!.date;
-    const last = cal.days[cal.days.length - 1]!.date;
+    // The whole requested range, so quiet days show as empty cells (`to` is exclusive).
+    const first = cal.from.slice(0, 10);
+    const last = new Date(Date.parse(cal.to) - 1).toISOString().slice(0, 10);
     const max = Math.max(1, ...cal.days.map((d) => d.planned + d.sent));
     return {
       tooltip: {
@@ -34,17 +35,17 @@ export function CalendarPage() {
         max,
         calculable: false,
         orient: 'horizontal',
-        left: 'center',
-        bottom: 0,
+        right: 20,
+        top: 0,
         seriesIndex: 0,
       },
       calendar: {
         range: [first, last],
-        cellSize: ['auto', 22],
-        top: 40,
+        cellSize: [44, 24],
+        top: 50,
         left: 40,
-        right: 20,
         orient: 'horizontal',
+        dayLabel: { firstDay: 1 },
       },
       series: [
         {
