@@ -219,4 +219,30 @@ describe.each(dialects)('email limits on %s', (dialect) => {
     expect(n2.reason).toContain('newsletter');
     await channel.close();
   });
+
+  it('retries after a lost connection with the same sender and Message-ID, and delivers once', async () => {
+    const ws = await newWorkspace(store);
+    const senders = new EmailSendersRepository(store);
+    const sender = { email: 'a@one.example', postal_address: '1 Main Street, Springfield' };
+    // Nothing listens on port 1: the connection fails before any SMTP answer.
+    await senders.upsert(ws, { ...sender, smtp_url: 'smtp://127.0.0.1:1' }, T0);
+    const [sam] = await campaignFor(ws, 'conn', 1);
+    const { channel, dispatcher } = channelAndDispatcher();
+    const mark = smtp.received.length;
+    expect(await dispatcher.drain(T0)).toMatchObject({ sent: 0, retried: 1, failed: 0 });
+    const first = await store.db
+      .selectFrom('touches')
+      .select(['id', 'message_id', 'status'])
+      .where('workspace_id', '=', ws)
+      .executeTakeFirstOrThrow();
+    expect(first.status).toBe('planned');
+    expect(first.message_id).toBe(`<${first.id}@one.example>`);
+    await senders.upsert(ws, { ...sender, smtp_url: smtp.url }, T0 + 60_000);
+    expect(await dispatcher.drain(T0 + 10 * 60_000)).toMatchObject({ sent: 1 });
+    await dispatcher.drain(T0 + 60 * 60_000);
+    const arrived = smtp.received.slice(mark);
+    expect(arrived.map((r) => r.to[0])).toEqual([sam!.email]);
+    expect((await simpleParser(arrived[0]!.raw)).messageId).toBe(first.message_id);
+    await channel.close();
+  });
 });
