@@ -19,6 +19,8 @@ export interface MetricsOptions {
   clock?: Clock;
   /** How long one queue query answers every scrape (default 5 s). */
   queueCacheMs?: number;
+  /** How long the 24-hour email outcome counts answer every scrape (default 60 s). */
+  deliveryCacheMs?: number;
   /** Node process metrics (CPU, memory, event loop lag); on by default. */
   processMetrics?: boolean;
 }
@@ -40,6 +42,9 @@ export class BatonMetrics {
   readonly queueDepth: Gauge;
   readonly queueLag: Gauge;
   readonly storeUp: Gauge;
+  readonly emailLastDay: Gauge<'workspace' | 'type'>;
+  private deliveryAt = -Infinity;
+  private deliveryRun: Promise<void> | null = null;
   private queueAt = -Infinity;
   private queueRun: Promise<void> | null = null;
 
@@ -126,6 +131,13 @@ export class BatonMetrics {
       registers,
       collect: refresh,
     });
+    this.emailLastDay = new Gauge({
+      name: 'baton_email_events_24h',
+      help: 'Email outcomes recorded in the last 24 hours by workspace and type (sent, bounced, complained): the bounce and complaint rates.',
+      labelNames: ['workspace', 'type'],
+      registers,
+      collect: async () => this.refreshDelivery(),
+    });
   }
 
   /** The worker's `onTick`: counts what the tick did. */
@@ -175,6 +187,40 @@ export class BatonMetrics {
       this.queueRun = null;
     });
     return this.queueRun;
+  }
+
+  private async refreshDelivery(): Promise<void> {
+    const store = this.options.store;
+    if (!store) return;
+    if (this.deliveryRun) return this.deliveryRun;
+    if (performance.now() - this.deliveryAt < (this.options.deliveryCacheMs ?? 60_000)) return;
+    this.deliveryRun = this.queryDelivery(store)
+      .catch(() => undefined)
+      .finally(() => {
+        this.deliveryAt = performance.now();
+        this.deliveryRun = null;
+      });
+    return this.deliveryRun;
+  }
+
+  /** Per workspace, one range count per type on events (workspace_id, type, occurred_at). */
+  private async queryDelivery(store: Store): Promise<void> {
+    const since = (this.options.clock ?? realClock).now() - 24 * 3600_000;
+    const workspaces = await store.db.selectFrom('workspaces').select('id').execute();
+    this.emailLastDay.reset();
+    for (const { id } of workspaces) {
+      for (const type of ['sent', 'bounced', 'complained'] as const) {
+        let q = store.db
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', id)
+          .where('type', '=', type)
+          .where('occurred_at', '>=', since);
+        if (type === 'sent') q = q.where('channel', '=', 'email');
+        const r = await q.executeTakeFirst();
+        this.emailLastDay.set({ workspace: id, type }, Number(r?.n ?? 0));
+      }
+    }
   }
 
   private async queryQueue(store: Store): Promise<void> {

@@ -8,6 +8,7 @@ import { Worker } from '../../src/engine/worker.js';
 import { Health } from '../../src/ops/health.js';
 import { BatonMetrics } from '../../src/ops/metrics.js';
 import { ApiKeysRepository } from '../../src/store/api-keys.repository.js';
+import { newId } from '../../src/store/ids.js';
 import { dialects, newWorkspace } from '../support/stores.js';
 import {
   metricSum,
@@ -68,12 +69,13 @@ describe.each(dialects)('operations endpoints on %s', (dialect) => {
   });
 
   it('is not ready when the worker in the process stopped ticking, nor once shutdown began', async () => {
-    const health = new Health({ maxTickAgeMs: 50 });
+    const health = new Health({ maxTickAgeMs: 400 });
     const app = await buildApp(ctxOf(own), { ops: { health } });
+    await app.ready();
     health.attachWorker();
     health.tick();
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 600));
     const stale = await app.inject({ method: 'GET', url: '/readyz' });
     expect(stale.statusCode).toBe(503);
     expect(stale.json().checks.worker.detail).toMatch(/last tick \d+ s ago/);
@@ -133,6 +135,40 @@ describe.each(dialects)('operations endpoints on %s', (dialect) => {
     expect(metricSum(after, 'baton_queue_lag_seconds')).toBe(0);
     // The scrapes themselves were timed by route.
     expect(metricSum(after, 'baton_http_request_duration_seconds_count', { route: '/metrics' })).toBe(1);
+    await app.close();
+  });
+
+  it('reports the last 24 hours of email sent, bounced and complained per workspace (the alert ratios)', async () => {
+    const ws = await newWorkspace(own.store, T0);
+    const ev = (type: string, at: number, channel: string | null) => ({
+      id: newId('ev', at),
+      workspace_id: ws,
+      type,
+      occurred_at: at,
+      received_at: at,
+      properties: '{}',
+      channel,
+    });
+    await own.store.db
+      .insertInto('events')
+      .values([
+        ...Array.from({ length: 5 }, (_, i) => ev('sent', T0 - i * 60_000, 'email')),
+        ev('sent', T0, 'task'), // not email
+        ev('sent', T0 - 25 * 3600_000, 'email'), // older than a day
+        ev('bounced', T0 - 3600_000, 'email'),
+        ev('complained', T0 - 7200_000, null),
+      ])
+      .execute();
+    const metrics = new BatonMetrics({
+      store: own.store,
+      clock: new SimulatedClock(T0),
+      processMetrics: false,
+    });
+    const app = await buildApp(ctxOf(own), { ops: { metrics } });
+    const samples = parsePrometheus((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    expect(metricSum(samples, 'baton_email_events_24h', { workspace: ws, type: 'sent' })).toBe(5);
+    expect(metricSum(samples, 'baton_email_events_24h', { workspace: ws, type: 'bounced' })).toBe(1);
+    expect(metricSum(samples, 'baton_email_events_24h', { workspace: ws, type: 'complained' })).toBe(1);
     await app.close();
   });
 
