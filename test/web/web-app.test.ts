@@ -134,6 +134,21 @@ describe('web app in Chromium', () => {
     await page.getByRole('button', { name: 'resume' }).waitFor();
     await expect(page.locator('.status').first().textContent()).resolves.toBe('paused');
 
+    // End it (after the confirmation), write the review, and clone the next campaign from it.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'end' }).click();
+    await page.getByLabel('What the team learned').waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('completed');
+    await page.getByLabel('What the team learned').fill('Variant b needs a longer test.');
+    await page.getByRole('button', { name: 'Save learnings' }).click();
+    await page.getByLabel('Name of the next campaign').waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('reviewed');
+    await page.getByText('Variant b needs a longer test.', { exact: true }).first().waitFor();
+    await page.getByLabel('Name of the next campaign').fill('Report push 2');
+    await page.getByRole('button', { name: 'Clone' }).click();
+    await page.getByRole('heading', { name: 'Report push 2', level: 1 }).waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('draft');
+
     for (const name of ['campaigns.png', 'campaign.png']) {
       const file = join(shots, name);
       expect(statSync(file).size).toBeGreaterThan(10_000);

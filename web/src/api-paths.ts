@@ -16,6 +16,8 @@ export const ENDPOINTS = {
   resume: { method: 'POST', path: '/api/v1/campaigns/{id}/resume' },
   end: { method: 'POST', path: '/api/v1/campaigns/{id}/end' },
   report: { method: 'GET', path: '/api/v1/campaigns/{id}/report' },
+  review: { method: 'PUT', path: '/api/v1/campaigns/{id}/review' },
+  clone: { method: 'POST', path: '/api/v1/campaigns/{id}/clone' },
   forecast: { method: 'GET', path: '/api/v1/campaigns/{id}/forecast' },
   calendar: { method: 'GET', path: '/api/v1/calendar' },
   calendarIcs: { method: 'GET', path: '/api/v1/calendar.ics' },

@@ -342,6 +342,16 @@ export const api = {
   resume: (id: string) => call<Campaign>('resume', { params: { id } }),
   end: (id: string) => call<Campaign>('end', { params: { id } }),
   report: (id: string) => call<Report>('report', { params: { id } }),
+  review: (id: string, learnings: string) =>
+    call<{ status: CampaignStatus; moved_to_reviewed: boolean }>('review', {
+      params: { id },
+      body: { learnings },
+    }),
+  clone: (id: string, name: string) =>
+    call<{ id: string; name: string; winners: Array<{ step: string; variant: string }> }>('clone', {
+      params: { id },
+      body: { name },
+    }),
   forecast: (id: string) => call<Forecast>('forecast', { params: { id } }),
   calendar: (range: { from?: string; to?: string } = {}) => call<Calendar>('calendar', { query: range }),
   calendarIcsUrl: (range: { from?: string; to?: string } = {}) => {

@@ -5,6 +5,7 @@ import { api, ApiError, type Campaign, type LintResult, type Report } from '../a
 import { Findings, GoalProgress, StatusBadge } from '../components/Progress';
 import { ForecastView } from '../components/ForecastView';
 import { ReportView } from '../components/ReportView';
+import { ReviewForm } from '../components/ReviewForm';
 import { fmtInstant, fmtWindow, label } from '../format';
 import { Link } from '../router';
 
@@ -176,6 +177,9 @@ export function CampaignPage({ id }: { id: string }) {
 
       {campaign.status === 'draft' && <ForecastView id={campaign.id} />}
       {report && <ReportView report={report} />}
+      {report && (campaign.status === 'completed' || campaign.status === 'reviewed') && (
+        <ReviewForm campaign={campaign} report={report} onSaved={() => void load()} />
+      )}
     </article>
   );
 }

@@ -1,5 +1,5 @@
 // Create a campaign: paste or edit its spec (JSON or YAML), check it against the guardrails, save it as a draft.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type Finding, type Issue } from '../api';
 import { Findings } from '../components/Progress';
 import { navigate } from '../router';
@@ -32,6 +32,33 @@ export function NewCampaignPage() {
   const [issues, setIssues] = useState<Issue[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  const [live, setLive] = useState<string | null>(null);
+
+  // The guardrails follow the text as it is edited (a pause of 0.7 s), like pressing Check.
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      parseSpec(text)
+        .then((spec) => api.lintSpec(spec))
+        .then(
+          (r) => {
+            if (!current) return;
+            setFindings(r.findings);
+            setLive(null);
+          },
+          (e: unknown) => {
+            if (!current) return;
+            const first = e instanceof ApiError ? e.issues[0] : undefined;
+            setLive(first ? `${first.path}: ${first.message}` : e instanceof Error ? e.message : String(e));
+          },
+        );
+    }, 700);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [text]);
 
   const run = async (action: 'check' | 'save') => {
     setBusy(true);
@@ -97,6 +124,11 @@ export function NewCampaignPage() {
             </ul>
           )}
         </div>
+      )}
+      {live && (
+        <p className="warn small" aria-live="polite">
+          Not checked yet: {live}
+        </p>
       )}
       {findings && (
         <>
