@@ -152,13 +152,20 @@ export function formatReport(report: CampaignReport): string[] {
       ['step', a.byStep],
     ] as const) {
       const models = r.models.map((m) => m.model);
+      // Rows in the funnel's order (the sequence's for steps), not in the order journeys first met them.
+      const order = (
+        label === 'step' ? f.steps.map((s) => s.step) : f.channels.map((c) => c.channel)
+      ) as string[];
+      const rank = (ch: string) => (order.includes(ch) ? order.indexOf(ch) : order.length);
       out.push(
         ...table(
           [label, ...models],
-          r.channels.map((ch) => [
-            ch,
-            ...r.models.map((m) => num(m.credits.find((x) => x.channel === ch)?.conversions ?? 0)),
-          ]),
+          [...r.channels]
+            .sort((x, y) => rank(x) - rank(y))
+            .map((ch) => [
+              ch,
+              ...r.models.map((m) => num(m.credits.find((x) => x.channel === ch)?.conversions ?? 0)),
+            ]),
         ),
       );
     }
