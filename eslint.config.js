@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'web/dist/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'web/dist/', '.tmp/', 'bench/out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
