@@ -70,6 +70,8 @@ export class EmailChannel implements Channel {
   private readonly throttle: DomainThrottle;
   /** Round-robin position per workspace: consecutive touches go out from different mailboxes. */
   private readonly rotation = new Map<string, number>();
+  /** The hour each workspace's past usage counts were last dropped. */
+  private readonly prunedHour = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -208,6 +210,11 @@ export class EmailChannel implements Channel {
       }),
     );
     await this.senders.addUsage(ws, used, now).catch(() => undefined);
+    const hour = Math.floor(now / HOUR_MS);
+    if (this.prunedHour.get(ws) !== hour) {
+      this.prunedHour.set(ws, hour);
+      await this.senders.pruneUsage(ws, now).catch(() => undefined);
+    }
     // The dispatcher marks the contact bounced and exits the enrollment; the address joins the suppression
     // list here, so no campaign reaches it again, whoever holds it.
     const suppressions = new SuppressionsRepository(this.store);

@@ -153,6 +153,15 @@ export class EmailSendersRepository {
       .execute();
   }
 
+  /** Drops the counts of past hours and days (only the current ones are ever read). */
+  async pruneUsage(workspaceId: string, now: number): Promise<void> {
+    await this.store.db
+      .deleteFrom('email_sender_usage')
+      .where('workspace_id', '=', workspaceId)
+      .where('window', 'not in', [hourWindow(now), dayWindow(now)])
+      .execute();
+  }
+
   /** Opts a contact out of one category of marketing email (idempotent). */
   async optOut(workspaceId: string, contactId: string, category: string, now: number): Promise<void> {
     await this.store.db
