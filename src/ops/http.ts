@@ -52,10 +52,20 @@ export function registerOps(app: FastifyInstance, ctx: AppContext, options: OpsO
       { method: req.method, route, status_code: reply.statusCode },
       reply.elapsedTime / 1000,
     );
-    if (INGEST.test(route) && reply.statusCode < 300) {
-      const batch = (req.body as { batch?: unknown } | undefined)?.batch;
-      metrics.eventsIngested.inc({ route }, Array.isArray(batch) ? batch.length : 1);
+  });
+
+  // Ingestion answers `{ success, stored, duplicates }`: count what was stored (repeats are not new events).
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const route = req.routeOptions.url;
+    if (route && INGEST.test(route) && reply.statusCode === 200 && typeof payload === 'string') {
+      try {
+        const stored = (JSON.parse(payload) as { stored?: unknown }).stored;
+        if (typeof stored === 'number' && stored > 0) metrics.eventsIngested.inc({ route }, stored);
+      } catch {
+        // not the ingestion answer: nothing to count
+      }
     }
+    return payload;
   });
 
   const hidden = { schema: { hide: true } };

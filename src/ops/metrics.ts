@@ -94,7 +94,7 @@ export class BatonMetrics {
     });
     this.eventsIngested = new Counter({
       name: 'baton_events_ingested_total',
-      help: 'Events accepted by the ingestion endpoints (/v1/*), by route.',
+      help: 'Events stored by the ingestion endpoints (/v1/*), by route (repeated messageIds are not counted).',
       labelNames: ['route'],
       registers,
     });

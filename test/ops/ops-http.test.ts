@@ -172,6 +172,57 @@ describe.each(dialects)('operations endpoints on %s', (dialect) => {
     await app.close();
   });
 
+  it('counts ingested events by route, matching the rows stored', async () => {
+    const ws = await newWorkspace(own.store, T0);
+    const { key } = await new ApiKeysRepository(own.store).create(
+      ws,
+      { kind: 'ingest', scopes: ['ingest'] },
+      T0,
+    );
+    const metrics = new BatonMetrics({ store: own.store, processMetrics: false });
+    const app = await buildApp(ctxOf(own), { ops: { metrics } });
+    const authorization = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+    const track = (n: number) => ({
+      type: 'track',
+      event: 'Demo Requested',
+      userId: `u${n}`,
+      messageId: `m${n}`,
+    });
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { authorization },
+      payload: { batch: [track(1), track(2), track(3)] },
+    });
+    expect(batch.statusCode).toBe(200);
+    const one = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { authorization },
+      payload: track(4),
+    });
+    expect(one.statusCode).toBe(200);
+    // A repeated messageId is stored once, and counted once.
+    const again = await app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { authorization },
+      payload: track(4),
+    });
+    expect(again.statusCode).toBe(200);
+    const samples = parsePrometheus((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    expect(metricSum(samples, 'baton_events_ingested_total', { route: '/v1/batch' })).toBe(3);
+    expect(metricSum(samples, 'baton_events_ingested_total', { route: '/v1/track' })).toBe(1);
+    const stored = await own.store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', ws)
+      .where('type', '=', 'Demo Requested')
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(metricSum(samples, 'baton_events_ingested_total'));
+    await app.close();
+  });
+
   it('rate-limits /api/v1 per API key with 429, Retry-After and the JSON error body', async () => {
     const ws = await newWorkspace(own.store, T0);
     const keys = new ApiKeysRepository(own.store);
