@@ -156,6 +156,13 @@ export class UsersRepository {
     );
     if (!row || !ok) throw new BatonError('unauthorized', 'the email or the password is not right');
 
+    // A user's expired sessions are dropped when they sign in again, so the table does not grow forever.
+    await this.store.db
+      .deleteFrom('user_sessions')
+      .where('workspace_id', '=', row.workspace_id)
+      .where('user_id', '=', row.id)
+      .where('expires_at', '<=', now)
+      .execute();
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const expiresAt = now + SESSION_TTL_MS;

@@ -23,13 +23,14 @@ function cookiesOf(res: { headers: Record<string, unknown> }): string[] {
 describe.each(dialects)('web sessions on %s', (dialect) => {
   let store: TestStore;
   let app: FastifyInstance;
+  let clock: Awaited<ReturnType<typeof apiFor>>['clock'];
   let ws: string;
   let email: string;
   const password = 'correct horse battery';
 
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    ({ app } = await apiFor(store));
+    ({ app, clock } = await apiFor(store));
   });
   afterAll(async () => {
     await app.close();
@@ -174,6 +175,26 @@ describe.each(dialects)('web sessions on %s', (dialect) => {
     const chosen = await signIn({ email, password: 'another long password', workspace: otherName });
     expect(chosen.statusCode).toBe(200);
     expect(chosen.json().workspace.id).toBe(other);
+  });
+
+  it('ends a session after 14 days and drops it at the next sign-in', async () => {
+    const res = await signIn({ email, password });
+    const cookie = cookiesOf(res)
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const get = () => app.inject({ method: 'GET', url: '/api/v1/campaigns', headers: { cookie } });
+    expect((await get()).statusCode).toBe(200);
+    clock.advance(14 * 86_400_000);
+    const expired = await get();
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error.message).toMatch(/expired/);
+    const rows = () =>
+      store.db.selectFrom('user_sessions').select('expires_at').where('workspace_id', '=', ws).execute();
+    expect(await rows()).toHaveLength(1);
+    expect((await signIn({ email, password })).statusCode).toBe(200);
+    const left = await rows();
+    expect(left).toHaveLength(1);
+    expect(Number(left[0]!.expires_at)).toBeGreaterThan(clock.now());
   });
 
   it('refuses a short password', async () => {

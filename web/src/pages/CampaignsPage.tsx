@@ -38,16 +38,7 @@ export function CampaignsPage() {
     let live = true;
     setCampaigns(null);
     api.listCampaigns(status || undefined).then(
-      async (list) => {
-        if (!live) return;
-        setCampaigns(list);
-        // Reports only for campaigns that ran: a draft has no progress yet.
-        for (const c of list.filter((c) => c.status !== 'draft' && c.spec.goal)) {
-          const r = await api.report(c.id).catch(() => undefined);
-          if (!live) return;
-          if (r) setReports((prev) => ({ ...prev, [c.id]: r }));
-        }
-      },
+      (list) => live && setCampaigns(list),
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
     );
     return () => {
@@ -68,6 +59,25 @@ export function CampaignsPage() {
   }, [campaigns, kind, text]);
   const pages = Math.max(1, Math.ceil(shown.length / PAGE));
   const current = Math.min(page, pages - 1);
+  const visible = useMemo(() => shown.slice(current * PAGE, (current + 1) * PAGE), [shown, current]);
+
+  // Reports for the campaigns on this page that ran (a draft has no progress yet), two at a time.
+  useEffect(() => {
+    let live = true;
+    const todo = visible.filter((c) => c.status !== 'draft' && c.spec.goal && !(c.id in reports));
+    const next = async (): Promise<void> => {
+      const c = todo.shift();
+      if (!c || !live) return;
+      const r = await api.report(c.id).catch(() => undefined);
+      if (r && live) setReports((prev) => ({ ...prev, [c.id]: r }));
+      return next();
+    };
+    void Promise.all([next(), next()]);
+    return () => {
+      live = false;
+    };
+    // `reports` is left out on purpose: each fetched report would restart the queue.
+  }, [visible]);
 
   return (
     <section>
@@ -128,7 +138,7 @@ export function CampaignsPage() {
             </tr>
           </thead>
           <tbody>
-            {shown.slice(current * PAGE, (current + 1) * PAGE).map((c) => {
+            {visible.map((c) => {
               const p = progressOf(c, reports[c.id]);
               return (
                 <tr key={c.id}>
