@@ -12,6 +12,8 @@ export interface ShutdownOptions {
   timeoutMs?: number;
   log?: (line: string) => void;
   exit?: (code: number) => void;
+  /** Signals that start the shutdown (default SIGTERM and SIGINT). */
+  signals?: NodeJS.Signals[];
 }
 
 /** Installs the SIGTERM/SIGINT handlers; returns the shutdown function (also callable directly). */
@@ -43,7 +45,6 @@ export function installShutdown(steps: ShutdownStep[], options: ShutdownOptions 
     }
   };
   const onSignal = (): void => void shutdown();
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) process.on(signal, onSignal);
   return shutdown;
 }
