@@ -158,7 +158,7 @@ describe('web app in Chromium', () => {
     await context.close();
   }, 120_000);
 
-  it('creates a draft from a pasted spec, shows field errors and the blocking guardrail, and draws the calendar', async () => {
+  it('creates a draft from a pasted spec, shows the blocking guardrail, fixes it, launches, draws the calendar', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const failures: string[] = [];
@@ -211,6 +211,25 @@ describe('web app in Chromium', () => {
     await page.getByRole('heading', { name: 'Forecast' }).waitFor();
     const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
     await page.screenshot({ path: join(shots, 'draft.png'), fullPage: true });
+
+    // Fix it in the spec editor: the findings clear, Launch is enabled and schedules the campaign.
+    await page.getByText('Edit the spec (revision 1)').click();
+    await page
+      .getByLabel('Campaign spec')
+      .fill(
+        [
+          spec(60),
+          'goal: { metric: conversions, event: demo_booked, target: 5, lookback_days: 14 }',
+          "window: { start: '2027-02-01T09:00', end: '2027-02-20T17:00', timezone: UTC }",
+        ].join('\n'),
+      );
+    await page.getByRole('button', { name: 'Save revision' }).click();
+    await page.getByText('Edit the spec (revision 2)').waitFor();
+    await expect(page.locator('.finding-blocking').count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'launch' }).isEnabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'launch' }).click();
+    await page.getByRole('button', { name: 'pause' }).waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('scheduled');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar' }).click();
     await page.getByRole('heading', { name: 'Calendar', level: 1 }).waitFor();

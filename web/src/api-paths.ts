@@ -9,6 +9,7 @@ export const ENDPOINTS = {
   listCampaigns: { method: 'GET', path: '/api/v1/campaigns' },
   createCampaign: { method: 'POST', path: '/api/v1/campaigns' },
   getCampaign: { method: 'GET', path: '/api/v1/campaigns/{id}' },
+  updateCampaign: { method: 'PUT', path: '/api/v1/campaigns/{id}' },
   lintSpec: { method: 'POST', path: '/api/v1/campaigns/lint' },
   lintCampaign: { method: 'POST', path: '/api/v1/campaigns/{id}/lint' },
   launch: { method: 'POST', path: '/api/v1/campaigns/{id}/launch' },

@@ -334,6 +334,10 @@ export const api = {
   createCampaign: (spec: unknown) =>
     call<{ campaign: Campaign; change: string }>('createCampaign', { body: spec }).then((r) => r.campaign),
   getCampaign: (id: string) => call<Campaign>('getCampaign', { params: { id } }),
+  updateCampaign: (id: string, spec: unknown) =>
+    call<{ campaign: Campaign; change: string }>('updateCampaign', { params: { id }, body: spec }).then(
+      (r) => r.campaign,
+    ),
   lintSpec: (spec: unknown) => call<LintResult>('lintSpec', { body: spec }),
   lintCampaign: (id: string) => call<LintResult>('lintCampaign', { params: { id } }),
   launch: (id: string) =>

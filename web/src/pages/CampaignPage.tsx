@@ -6,6 +6,7 @@ import { Findings, GoalProgress, StatusBadge } from '../components/Progress';
 import { ForecastView } from '../components/ForecastView';
 import { ReportView } from '../components/ReportView';
 import { ReviewForm } from '../components/ReviewForm';
+import { SpecEditor } from '../components/SpecEditor';
 import { fmtInstant, fmtWindow, label } from '../format';
 import { Link } from '../router';
 
@@ -174,6 +175,9 @@ export function CampaignPage({ id }: { id: string }) {
       </section>
 
       <PlanView campaign={campaign} />
+      {['draft', 'scheduled', 'running', 'paused'].includes(campaign.status) && (
+        <SpecEditor key={campaign.revision} campaign={campaign} onSaved={() => void load()} />
+      )}
 
       {campaign.status === 'draft' && <ForecastView id={campaign.id} />}
       {report && <ReportView report={report} />}
