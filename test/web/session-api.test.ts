@@ -197,6 +197,19 @@ describe.each(dialects)('web sessions on %s', (dialect) => {
     expect(Number(left[0]!.expires_at)).toBeGreaterThan(clock.now());
   });
 
+  it('refuses an email for 15 minutes after 10 failed sign-ins', async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await signIn({ email, password: `guess number ${i}` })).statusCode).toBe(401);
+    }
+    const locked = await signIn({ email, password });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json().error.message).toMatch(
+      /too many failed sign-ins for this email: try again in 15 minutes/,
+    );
+    clock.advance(15 * 60_000);
+    expect((await signIn({ email, password })).statusCode).toBe(200);
+  });
+
   it('refuses a short password', async () => {
     await expect(
       new UsersRepository(store).create(ws, { email: `b-${ws}@example.com`, password: 'short' }, T0),
