@@ -49,7 +49,12 @@ const localDateTime = z
   .transform((v) => (v instanceof Date ? v.toISOString() : v))
   .refine((s) => DateTime.fromISO(s, { zone: 'UTC' }).isValid, 'is not a date-time (write 2027-01-12T09:00)');
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM');
+const hhmm = z
+  .string()
+  .regex(
+    /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/,
+    'must be a time of day as HH:MM (24:00 for midnight at the end)',
+  );
 
 export const sendWindowSchema = z
   .object({
