@@ -14,6 +14,7 @@ import * as forecast from './forecast.command.js';
 import * as report from './report.command.js';
 import * as clone from './clone.command.js';
 import * as users from './users.command.js';
+import * as doctor from './doctor.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
@@ -30,4 +31,5 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   report,
   clone,
   users,
+  doctor,
 ];
