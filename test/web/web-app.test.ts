@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
@@ -26,6 +26,14 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Form fields on the page with no label (the issue asks for a label on every field). */
+function unlabeledFields(page: Page): Promise<string[]> {
+  // A string, evaluated in the page: the test's own type check has no DOM library.
+  return page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => el.labels?.length === 0 && !el.getAttribute('aria-label'))
+    .map((el) => el.outerHTML.slice(0, 80))`);
+}
 
 describe('web app in Chromium', () => {
   let dir: string;
@@ -73,6 +81,7 @@ describe('web app in Chromium', () => {
     // A deep link is answered with the app, which asks to sign in first.
     await page.goto(`${base}/campaigns`);
     await page.getByRole('heading', { name: 'Sign in to Baton' }).waitFor();
+    expect(await unlabeledFields(page)).toEqual([]);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -107,6 +116,7 @@ describe('web app in Chromium', () => {
     expect(rowText).toContain(report.pacing.status.replace(/_/g, ' '));
     const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
     await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
 
     await row.getByRole('link', { name: 'Report push' }).click();
     await page.getByRole('heading', { name: 'Report push', level: 1 }).waitFor();
@@ -128,6 +138,7 @@ describe('web app in Chromium', () => {
       .locator('svg')
       .waitFor();
     await page.screenshot({ path: join(shots, 'campaign.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
 
     // Pause from the page: the status follows the API.
     await page.getByRole('button', { name: 'pause' }).click();
@@ -169,6 +180,7 @@ describe('web app in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByRole('heading', { name: 'New campaign' }).waitFor();
+    expect(await unlabeledFields(page)).toEqual([]);
 
     const spec = (priority: number) =>
       [
@@ -211,6 +223,7 @@ describe('web app in Chromium', () => {
     await page.getByRole('heading', { name: 'Forecast' }).waitFor();
     const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
     await page.screenshot({ path: join(shots, 'draft.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
 
     // Fix it in the spec editor: the findings clear, Launch is enabled and schedules the campaign.
     await page.getByText('Edit the spec (revision 1)').click();
@@ -247,6 +260,7 @@ describe('web app in Chromium', () => {
       .locator('svg')
       .waitFor();
     await page.screenshot({ path: join(shots, 'calendar.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
     expect(failures).toEqual([]);
     await context.close();
   }, 120_000);
