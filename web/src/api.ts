@@ -226,7 +226,14 @@ export type LiftSection =
   | Unavailable;
 
 export interface Report {
-  campaign: { id: string; name: string; kind: string; status: CampaignStatus; plan: 'frozen' | 'spec' };
+  campaign: {
+    id: string;
+    name: string;
+    kind: string;
+    status: CampaignStatus;
+    launchedAt: string | null;
+    plan: 'frozen' | 'spec';
+  };
   asOf: string;
   goal: GoalSection;
   pacing: PacingSection;

@@ -35,7 +35,14 @@ export function ReportView({ report }: { report: Report }) {
 function PacingView({ report }: { report: Report }) {
   const p = report.pacing;
   const option = useMemo((): EChartsCoreOption | null => {
-    if (!p.available || p.kind !== 'window' || p.history.length === 0) return null;
+    if (!p.available || p.kind !== 'window') return null;
+    // From launch (nothing yet) through every recorded point to the report's instant.
+    const start = report.campaign.launchedAt;
+    const points = [
+      ...(start ? [{ at: start, actual: 0, expected: 0 }] : []),
+      ...p.history,
+      { at: report.asOf, actual: p.actualToDate, expected: p.expectedToDate },
+    ];
     return {
       tooltip: { trigger: 'axis' },
       legend: { data: ['actual', 'expected'], top: 0 },
@@ -47,7 +54,7 @@ function PacingView({ report }: { report: Report }) {
           name: 'actual',
           type: 'line',
           step: 'end',
-          data: p.history.map((h) => [h.at, h.actual]),
+          data: points.map((h) => [h.at, h.actual]),
           markLine: {
             symbol: 'none',
             data: [{ yAxis: p.target, name: 'target' }],
@@ -58,11 +65,11 @@ function PacingView({ report }: { report: Report }) {
           name: 'expected',
           type: 'line',
           lineStyle: { type: 'dashed' },
-          data: p.history.map((h) => [h.at, h.expected]),
+          data: points.map((h) => [h.at, h.expected]),
         },
       ],
     };
-  }, [p]);
+  }, [p, report.campaign.launchedAt, report.asOf]);
   return (
     <>
       <h3>Pacing</h3>
