@@ -2,7 +2,7 @@
 // conversion after a touch counts for that campaign (treatment arm, with that touch), the same conversion
 // by a holdout member counts for the holdout arm, a reply ends the enrollment and cancels what is pending,
 // and exit_scope account ends the colleagues' enrollments too.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultChannels } from '../../src/channels/registry.js';
 import type { CampaignInput } from '../../src/domain/campaign.js';
 import { engineLaunchHooks } from '../../src/engine/campaign-hooks.js';
@@ -17,6 +17,7 @@ import { dialects, openTestStore, type TestStore } from '../support/stores.js';
 import { ingestFixture } from './ingest-support.js';
 
 const T0 = Date.parse('2027-01-04T08:00:00Z');
+const START = Date.parse('2027-01-04T09:00:00Z');
 
 async function seedContacts(store: Store, ws: string, n: number, accountOf?: (i: number) => string | null) {
   const rows = [];
@@ -39,9 +40,29 @@ async function seedContacts(store: Store, ws: string, n: number, accountOf?: (i:
   await store.db.insertInto('contacts').values(rows).execute();
 }
 
+/** Launched at the window's start, so the campaign is running at once (never left `scheduled`). */
 async function launch(store: Store, ws: string, spec: CampaignInput): Promise<void> {
   await applyCampaign(store, ws, { spec }, T0);
-  await launchCampaign(store, ws, spec.id, T0, engineLaunchHooks);
+  await launchCampaign(store, ws, spec.id, START, engineLaunchHooks);
+}
+
+/**
+ * Worker ticks see every workspace of the shared test database: when a test is over, its campaigns are
+ * cancelled and its pending touches too, so other test files' ticks find nothing of ours to start or send.
+ */
+async function retire(store: Store, ws: string): Promise<void> {
+  await store.db
+    .updateTable('touches')
+    .set({ status: 'cancelled', reason: 'test over', lease_until: null })
+    .where('workspace_id', '=', ws)
+    .where('status', 'in', ['planned', 'held', 'claimed'])
+    .execute();
+  await store.db
+    .updateTable('campaigns')
+    .set({ status: 'cancelled' })
+    .where('workspace_id', '=', ws)
+    .where('status', 'in', ['scheduled', 'running', 'paused'])
+    .execute();
 }
 
 const enrollmentsOf = (store: Store, ws: string) =>
@@ -63,14 +84,19 @@ const enrollmentsOf = (store: Store, ws: string) =>
 
 describe.each(dialects)('conversions and exits from events on %s', (dialect) => {
   let store: TestStore;
+  const used: string[] = [];
   beforeAll(async () => {
     store = await openTestStore(dialect);
+  });
+  afterEach(async () => {
+    for (const ws of used.splice(0)) await retire(store, ws);
   });
   afterAll(() => store.dispose());
 
   it('counts a conversion after a touch for the treatment arm and a holdout member’s for the holdout arm', async () => {
     const clock = new SimulatedClock(T0);
     const fx = await ingestFixture(store, clock, T0);
+    used.push(fx.ws);
     await seedContacts(store, fx.ws, 40);
     await launch(store, fx.ws, {
       id: 'demo-push',
@@ -181,6 +207,7 @@ describe.each(dialects)('conversions and exits from events on %s', (dialect) => 
   it('ends the enrollment on a reply, and the whole account’s under exit_scope account', async () => {
     const clock = new SimulatedClock(T0);
     const fx = await ingestFixture(store, clock, T0);
+    used.push(fx.ws);
     const acme = newId('acc', T0);
     const other = newId('acc', T0);
     await store.db
@@ -323,6 +350,7 @@ describe.each(dialects)('conversions and exits from events on %s', (dialect) => 
   it('applies a reply within seconds on the real clock while the worker loop runs', async () => {
     const start = Date.now();
     const fx = await ingestFixture(store, realClock, start);
+    used.push(fx.ws);
     await seedContacts(store, fx.ws, 2);
     const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
     await applyCampaign(
