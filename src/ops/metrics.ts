@@ -17,7 +17,7 @@ export interface MetricsOptions {
   store?: Store;
   /** The clock that decides what is due (the process's clock; the real one by default). */
   clock?: Clock;
-  /** How long one queue query answers every scrape (default 5 s). */
+  /** How long one queue query answers every scrape (default 15 s: it reads every waiting touch). */
   queueCacheMs?: number;
   /** How long the 24-hour email outcome counts answer every scrape (default 60 s). */
   deliveryCacheMs?: number;
@@ -181,7 +181,7 @@ export class BatonMetrics {
     const store = this.options.store;
     if (!store) return;
     if (this.queueRun) return this.queueRun;
-    if (performance.now() - this.queueAt < (this.options.queueCacheMs ?? 5000)) return;
+    if (performance.now() - this.queueAt < (this.options.queueCacheMs ?? 15_000)) return;
     this.queueRun = this.queryQueue(store).finally(() => {
       this.queueAt = performance.now();
       this.queueRun = null;
