@@ -57,6 +57,10 @@ export function registerWeb(app: FastifyInstance, webDir: string = DEFAULT_WEB_D
       return reply.status(404).send(errorBody('not_found', `no route ${req.method} ${path}`));
     }
     const file = path === '/' ? undefined : await fileIn(root, path);
+    // The page answers only what a browser navigates to (it asks for HTML); other clients keep the JSON 404.
+    if (!file && !/text\/html|\*\/\*/.test(req.headers.accept ?? '')) {
+      return reply.status(404).send(errorBody('not_found', `no route ${req.method} ${path}`));
+    }
     const index = join(root, 'index.html');
     if (!file && !existsSync(index)) {
       return reply

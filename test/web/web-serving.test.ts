@@ -33,8 +33,9 @@ describe('web app serving', () => {
   });
 
   it('serves the page for / and any page path, assets with long caching', async () => {
+    const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
     for (const url of ['/', '/campaigns', '/campaigns/spring-push?tab=results']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await app.inject({ method: 'GET', url, headers: { accept } });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(res.body).toContain('<div id="root">');
@@ -48,8 +49,9 @@ describe('web app serving', () => {
   });
 
   it('keeps JSON 404s for API paths and never leaves the folder', async () => {
+    const accept = 'text/html';
     for (const url of ['/api/v1/nothing-here', '/api/nothing', '/docs/nothing', '/t/x']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await app.inject({ method: 'GET', url, headers: { accept } });
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     }
@@ -59,12 +61,22 @@ describe('web app serving', () => {
     }
   });
 
+  it('answers a page path with the JSON 404 to a client that does not ask for HTML', async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: '/no/such/page',
+      headers: { accept: 'application/json' },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toEqual({ code: 'not_found', message: 'no route GET /no/such/page' });
+  });
+
   it('says how to build the app when it is missing', async () => {
     const bare = await buildApp(
       { store, clock: new SimulatedClock(0), secret: 's'.repeat(40), publicUrl: 'http://x' },
       { webDir: join(dir, 'nope') },
     );
-    const res = await bare.inject({ method: 'GET', url: '/campaigns' });
+    const res = await bare.inject({ method: 'GET', url: '/campaigns', headers: { accept: 'text/html' } });
     expect(res.statusCode).toBe(404);
     expect(res.body).toMatch(/npm run build/);
     await bare.close();
