@@ -75,6 +75,8 @@ describe('web app in Chromium', () => {
   it('signs in, lists the campaign with its goal progress and opens its page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    // The machine is shared with other test runs: give slow moments room, the test timeout still bounds it.
+    page.setDefaultTimeout(60_000);
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
 
@@ -167,11 +169,13 @@ describe('web app in Chromium', () => {
     }
     expect(failures).toEqual([]);
     await context.close();
-  }, 120_000);
+  }, 240_000);
 
   it('creates a draft from a pasted spec, shows the blocking guardrail, fixes it, launches, draws the calendar', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    // The machine is shared with other test runs: give slow moments room, the test timeout still bounds it.
+    page.setDefaultTimeout(60_000);
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
     await page.goto(`${base}/`);
@@ -263,5 +267,5 @@ describe('web app in Chromium', () => {
     expect(await unlabeledFields(page)).toEqual([]);
     expect(failures).toEqual([]);
     await context.close();
-  }, 120_000);
+  }, 240_000);
 });
