@@ -35,7 +35,20 @@ describe('baton demo', () => {
     const text = first.join('\n');
     for (const id of ['q1-analytics-launch', 'fy27-outbound-enterprise', 'lead-nurture'])
       expect(text).toContain(id);
-    expect(text).toMatch(/sent/);
+    // The review of issue 9: goal, funnel, attribution side by side, experiment verdict, holdout lift,
+    // and with --truth the simulator's ground truth.
+    for (const section of [
+      'Goal',
+      'Pacing',
+      'Funnel',
+      'Attribution',
+      'Experiments',
+      'Holdout lift',
+      'Ground truth',
+    ]) {
+      expect(text).toContain(section);
+    }
+    expect(text).toMatch(/step intro \(opened, control a\)/);
     const second = await demoOutput('b', 'seed-1');
     expect(second).toEqual(first);
   }, 240_000);
