@@ -41,7 +41,7 @@ export function register(program: Command): void {
         },
       );
       // On SQLite (one writer) the worker runs in this process; on PostgreSQL run `baton worker` processes.
-      const channels = defaultChannels(ctx.store);
+      const channels = defaultChannels(ctx.store, { secret, publicUrl, relayUrl: ctx.config.BATON_SMTP_URL });
       const worker =
         ctx.store.dialect === 'sqlite'
           ? new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
