@@ -1,4 +1,4 @@
-// `npm run bench -- demo [contacts] [weeks]`: the demo on a larger simulated world. It prints the run time
+// `npm run bench -- demo [contacts] [weeks] [seed]`: the demo on a larger simulated world. It prints the run time
 // against a same-run baseline (building and importing the same world with no campaign running), and the
 // ground-truth checks of issue 9: does each holdout-lift interval contain the true incremental
 // conversions, and does the A/B verdict pick the truly better variant (the simulator's variant a opens
@@ -14,12 +14,13 @@ import { generateWorld } from '../src/sim/world.js';
 export async function run(args: string[]): Promise<void> {
   const contacts = Number(args[0] ?? 4000);
   const weeks = Number(args[1] ?? 8);
+  const seed = args[2] ?? 'bench';
   const size = { accounts: Math.round(contacts / 8), contactsPerAccount: 8 };
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-demo-'));
   try {
-    const base = await timed(() => generateWorld('bench', size));
+    const base = await timed(() => generateWorld(seed, size));
     const demo = await timed(() =>
-      runDemo({ weeks, seed: 'bench', dbPath: join(dir, 'demo.db'), size, log: (l) => console.log(l) }),
+      runDemo({ weeks, seed, dbPath: join(dir, 'demo.db'), size, log: (l) => console.log(l) }),
     );
     const lines: string[] = [];
     await printDemoReview(demo.value, { truth: true, out: (l) => lines.push(l) });
