@@ -11,14 +11,14 @@ const dir = mkdtempSync(join(tmpdir(), 'baton-demo-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function demoOutput(name: string, seed: string): Promise<string[]> {
+  const lines: string[] = [];
   const run = await runDemo({
     weeks: 2,
     seed,
     dbPath: join(dir, `${name}.db`),
     size: { accounts: 30, contactsPerAccount: 6 },
-    log: () => undefined,
+    log: (l) => lines.push(l),
   });
-  const lines: string[] = [];
   try {
     await printDemoReview(run, { truth: true, out: (l) => lines.push(l) });
   } finally {
@@ -49,6 +49,9 @@ describe('baton demo', () => {
       expect(text).toContain(section);
     }
     expect(text).toMatch(/step intro \(opened, control a\)/);
+    // The forecast is shown before launch, from the real planning code.
+    expect(text).toMatch(/Forecast before launch/);
+    expect(text).toMatch(/q1-analytics-launch: \d+ people \(\+\d+ holdout\), \d+ touches/);
     const second = await demoOutput('b', 'seed-1');
     expect(second).toEqual(first);
   }, 240_000);

@@ -12,6 +12,7 @@ import { buildApp } from '../api/app.js';
 import { EmailChannel } from '../channels/email.channel.js';
 import { defaultChannels } from '../channels/registry.js';
 import { engineLaunchHooks } from '../engine/campaign-hooks.js';
+import { forecastCampaign } from '../engine/forecast.js';
 import { SimulatedClock } from '../engine/clock.js';
 import { Worker } from '../engine/worker.js';
 import { processEvents } from '../engine/event-processor.js';
@@ -146,6 +147,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     campaignIds.push(loaded.spec.id);
   }
   clock.set(DEMO_START);
+  // The forecast before launch: the real planning code on the simulated timeline, sending nothing.
+  opts.log('Forecast before launch (touches, peak day, people pushed by the shared caps):');
+  for (const id of campaignIds) {
+    const f = await forecastCampaign(store, ws.id, id, { from: clock.now() });
+    const last = f.lastTouchAt === null ? '—' : new Date(f.lastTouchAt).toISOString().slice(0, 10);
+    opts.log(
+      `  ${id}: ${f.audience.treatment} people (+${f.audience.holdout} holdout), ${f.totals.touches} touches ` +
+        `(+${f.totals.conditional} if conditions hold), peak ${f.peak ? `${f.peak.date} (${f.peak.touches})` : '—'}, ` +
+        `${f.capped.people} pushed by caps, ${f.windowClosed.touches} past the end, last touch ${last}`,
+    );
+  }
   for (const id of campaignIds) {
     const { campaign } = await launchCampaign(store, ws.id, id, clock.now(), engineLaunchHooks);
     const n = await store.db
