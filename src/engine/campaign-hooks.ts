@@ -11,8 +11,11 @@ import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import { buildRuntime } from './campaign-runtime.js';
 import { enrollContacts, type EnrollContact, type EnrollResult } from './enroller.js';
 
-/** The channel whose reachability filters the audience: the first step's, when it needs an address. */
-function reachChannel(c: Campaign): ReachChannel {
+/**
+ * The channel whose reachability filters the audience: the first step's, when it needs an address. Launch
+ * and forecast both use it, so a forecast counts exactly the people a launch would enroll.
+ */
+export function reachChannel(c: Campaign): ReachChannel {
   const first = c.spec.sequence[0]?.channel;
   return first === 'email' || first === 'sms' ? first : 'none';
 }

@@ -20,8 +20,9 @@ import {
   zoneClock,
   type TouchRecord,
 } from '../planning/index.js';
-import { resolveAudience, type ReachChannel } from '../store/audience.js';
-import { CampaignsRepository, type Campaign } from '../store/campaigns.repository.js';
+import { resolveAudience } from '../store/audience.js';
+import { reachChannel } from './campaign-hooks.js';
+import { CampaignsRepository } from '../store/campaigns.repository.js';
 import type { Store } from '../store/db.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import { buildRuntime, type CampaignRuntime } from './campaign-runtime.js';
@@ -79,12 +80,6 @@ export interface Forecast {
 export interface ForecastOptions {
   /** Where the simulated timeline starts (default: the later of now and the window start). */
   from: number;
-}
-
-/** The channel whose reachability filters the audience, as at launch: the first step's when it needs one. */
-function reachChannel(c: Campaign): ReachChannel {
-  const first = c.spec.sequence[0]?.channel;
-  return first === 'email' || first === 'sms' ? first : 'none';
 }
 
 export async function forecastCampaign(
