@@ -5,10 +5,13 @@ import { BatonError } from '../domain/errors.js';
 import type { Clock } from '../engine/clock.js';
 import type { ApiKeysRepository, KeyScope } from '../store/api-keys.repository.js';
 import type { UsersRepository } from '../store/users.repository.js';
+import type { Role } from '../domain/roles.js';
 import { authenticateSession } from './session.js';
 
 /** What a signed-in workspace user may do: everything but key administration. */
 export const SESSION_SCOPES: KeyScope[] = ['read', 'write', 'launch'];
+
+export type { Role } from '../domain/roles.js';
 
 export interface AuthContext {
   workspaceId: string;
@@ -16,6 +19,8 @@ export interface AuthContext {
   scopes: KeyScope[];
   /** Set when a browser session, not a key, authenticated the request (`keyId` is then the user id). */
   userId?: string;
+  /** The signed-in user's role (sessions only; keys carry scopes and no role). */
+  role?: Role;
 }
 
 declare module 'fastify' {

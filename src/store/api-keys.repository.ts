@@ -2,10 +2,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
+import { SCOPES, type Scope } from '../domain/roles.js';
 
 export type KeyKind = 'api' | 'ingest';
-export const KEY_SCOPES = ['read', 'write', 'launch', 'ingest', 'admin'] as const;
-export type KeyScope = (typeof KEY_SCOPES)[number];
+export const KEY_SCOPES = SCOPES;
+export type KeyScope = Scope;
 
 export interface ApiKeyRecord {
   id: string;
