@@ -199,6 +199,7 @@ async function insertAccount(
     industry: input.industry ?? null,
     size: input.size ?? null,
     owner: input.owner ?? null,
+    owner_user_id: null,
     attributes: toJson(mergeAttributes({}, input.attributes)),
     created_at: now,
     updated_at: now,

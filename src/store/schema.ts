@@ -41,6 +41,8 @@ export interface AccountsTable {
   industry: string | null;
   size: number | null;
   owner: string | null;
+  /** The workspace user who owns the account (a sales rep sees these accounts' contacts). */
+  owner_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   attributes: JsonColumn;
   created_at: number;
   updated_at: number;
@@ -314,6 +316,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   updated_at: number;
+  /** admin | marketer | sales_rep | analyst (src/domain/roles.ts). */
+  role: ColumnType<string, string | undefined, string>;
 }
 
 export interface UserSessionsTable {
@@ -324,7 +328,52 @@ export interface UserSessionsTable {
   /** Sent back by the page in `x-csrf-token` on every state-changing request. */
   csrf_token: string;
   created_at: number;
+  /** Last request made with the session (idle expiry); null only for a session older than the column. */
+  last_seen_at: number | null;
   expires_at: number;
+}
+
+/** Failed sign-ins per `email:…` or `ip:…`, and the lock they caused. */
+export interface SignInFailuresTable {
+  key: string;
+  failures: number;
+  first_failed_at: number;
+  locked_until: number | null;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  workspace_id: string;
+  /** launch | pause | end */
+  action: string;
+  target_type: string;
+  target_id: string;
+  /** pending | approved | rejected | failed */
+  status: string;
+  requested_by: string;
+  requested_role: string | null;
+  requested_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+  note: string | null;
+  /** Why performing the approved action failed (status `failed`). */
+  error: string | null;
+}
+
+/** Append-only: a trigger refuses UPDATE and DELETE on both dialects. */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  workspace_id: string;
+  at: number;
+  /** user | key | system */
+  actor_type: string;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  details: JsonColumn;
 }
 
 export interface Database {
@@ -353,4 +402,7 @@ export interface Database {
   campaign_reviews: CampaignReviewsTable;
   users: UsersTable;
   user_sessions: UserSessionsTable;
+  sign_in_failures: SignInFailuresTable;
+  approvals: ApprovalsTable;
+  audit_log: AuditLogTable;
 }
