@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { sendWindowSchema } from './campaign.js';
 
+const hhmmSetting = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
 
 export const workspaceSettingsSchema = z
@@ -27,6 +28,44 @@ export const workspaceSettingsSchema = z
     broad_audience_share: z.number().gt(0).max(1).default(0.5),
     /** Launch, pause and end need a second marketer's approval. */
     require_approval: z.boolean().default(false),
+    /** Events older than `events_days` are deleted by the worker (null: kept for ever). See docs/privacy.md. */
+    retention: z
+      .object({
+        events_days: z
+          .number()
+          .int()
+          .positive('must be a whole number of days, at least 1')
+          .nullable()
+          .default(null),
+      })
+      .strict()
+      .default({ events_days: null }),
+    /** Webhook steps: where they may post (docs/webhooks.md). */
+    webhooks: z
+      .object({
+        /** Let webhook URLs reach loopback, private and other internal addresses (off: no SSRF). */
+        allow_private_hosts: z.boolean().default(false),
+        /** When not empty, the only hosts webhooks may post to (`*.example.com` for subdomains). */
+        allowed_hosts: z.array(z.string().min(1)).default([]),
+        /** Bump to rotate the workspace's webhook signing secret. */
+        secret_version: z.number().int().positive().default(1),
+      })
+      .strict()
+      .default({ allow_private_hosts: false, allowed_hosts: [], secret_version: 1 }),
+    /** SMS steps: the sending number and quiet hours in the contact's zone (docs/sms.md). */
+    sms: z
+      .object({
+        from: z
+          .string()
+          .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number such as +14155550100')
+          .optional(),
+        quiet_hours: z
+          .object({ start: hhmmSetting, end: hhmmSetting })
+          .strict()
+          .default({ start: '21:00', end: '08:00' }),
+      })
+      .strict()
+      .default({ quiet_hours: { start: '21:00', end: '08:00' } }),
   })
   .strict();
 
