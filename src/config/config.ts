@@ -21,6 +21,16 @@ export const configSchema = z.object({
     .string()
     .regex(/^smtps?:\/\/.+/, 'must be an smtp:// or smtps:// URL')
     .optional(),
+  /** `production` makes webhook steps require https. */
+  NODE_ENV: z.string().optional(),
+  /** A Twilio-compatible SMS provider (docs/sms.md): API base, account, auth token and default number. */
+  BATON_SMS_API_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+  BATON_SMS_ACCOUNT_SID: z.string().min(1).optional(),
+  BATON_SMS_AUTH_TOKEN: z.string().min(1).optional(),
+  BATON_SMS_FROM: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number such as +14155550100')
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

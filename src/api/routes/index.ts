@@ -22,6 +22,7 @@ import { reportsRoutes } from './reports.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
 import { sessionRoutes } from './session.routes.js';
+import { smsRoutes } from './sms.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -37,7 +38,7 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
  * Routes outside /api/v1 that do their own authentication: Segment-compatible ingestion (/v1/*, write
  * keys), tracking (/t/*, signed tokens) and unsubscribe (/u/*, signed tokens).
  */
-export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes, sessionRoutes];
+export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes, sessionRoutes, smsRoutes];
 
 export const apiRouteModules: RouteModule[] = [
   templatesRoutes,
