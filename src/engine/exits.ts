@@ -1,6 +1,7 @@
 // Ending enrollments: an exit (reply, conversion, unsubscribe, bounce, custom event) stops the enrollment
 // and cancels its pending touches in one statement pair, so nothing more goes out for it.
 import type { Kysely } from 'kysely';
+import { removeEnrollmentsFromAudiences } from '../store/ads-audiences.repository.js';
 import type { Database } from '../store/schema.js';
 
 const PENDING = ['planned', 'held'];
@@ -31,6 +32,7 @@ export async function exitEnrollments(
       .where('enrollment_id', 'in', ids)
       .where('status', 'in', PENDING)
       .execute();
+    await removeEnrollmentsFromAudiences(db, workspaceId, ids, reason, now);
   }
   return exited;
 }

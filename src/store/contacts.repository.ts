@@ -10,6 +10,7 @@ import {
   type SUBSCRIPTION_STATUSES,
 } from '../domain/contact.js';
 import { BatonError } from '../domain/errors.js';
+import { removeContactsFromAudiences } from './ads-audiences.repository.js';
 import { checkLimit, decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
@@ -155,13 +156,15 @@ export class ContactsRepository {
     );
   }
 
-  async delete(workspaceId: string, id: string): Promise<void> {
+  /** Erases a contact; given the time, it also leaves every ads audience (kept there only as hashes). */
+  async delete(workspaceId: string, id: string, now?: number): Promise<void> {
     const r = await this.store.db
       .deleteFrom('contacts')
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw BatonError.notFound('contact', id);
+    if (now !== undefined) await removeContactsFromAudiences(this.store.db, workspaceId, [id], 'erased', now);
   }
 
   /**

@@ -2,6 +2,7 @@
 // the campaign. Later issues add hard bounces, complaints and unsubscribes here automatically.
 import { BatonError } from '../domain/errors.js';
 import { isValidEmail, normalizeDomain } from '../domain/contact.js';
+import { removeSuppressedFromAudiences } from './ads-audiences.repository.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
 
@@ -61,6 +62,7 @@ export class SuppressionsRepository {
       })
       .onConflict((oc) => oc.columns(['workspace_id', 'value']).doNothing())
       .execute();
+    await removeSuppressedFromAudiences(this.store.db, workspaceId, key, input.reason, now);
     return (await this.find(workspaceId, key.value))!;
   }
 

@@ -171,7 +171,7 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      await contacts.delete(workspaceOf(req), req.params.id);
+      await contacts.delete(workspaceOf(req), req.params.id, ctx.clock.now());
       return reply.status(204).send(null);
     },
   );

@@ -21,6 +21,7 @@ import { eventsRoutes } from './events.routes.js';
 import { reportsRoutes } from './reports.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
+import { adsAudiencesRoutes } from './ads-audiences.routes.js';
 import { sessionRoutes } from './session.routes.js';
 import { smsRoutes } from './sms.routes.js';
 
@@ -51,5 +52,6 @@ export const apiRouteModules: RouteModule[] = [
   eventsRoutes,
   forecastRoutes,
   calendarRoutes,
+  adsAudiencesRoutes,
   reportsRoutes,
 ];
