@@ -1,12 +1,14 @@
-// The channels a Baton process connects at start-up: email through the workspace's senders (SMTP), and the
-// channels that have no real connector yet (ads, social, sms, webhook, task) through the `log` channel, so
-// sequences that use them still run and are measured.
+// The channels a Baton process connects at start-up: email through the workspace's senders (SMTP), signed
+// webhooks, SMS through a Twilio-compatible provider when one is configured, and the channels that have no
+// real connector yet through the `log` channel, so sequences that use them still run and are measured.
 import type { Store } from '../store/db.js';
 import { ChannelRegistry } from './channel.js';
 import { EmailChannel } from './email.channel.js';
 import { LogChannel } from './log.channel.js';
+import { SmsChannel, type SmsProviderOptions } from './sms.channel.js';
+import { WebhookChannel } from './webhook.channel.js';
 
-export const LOGGED_CHANNELS = ['log', 'ads', 'social', 'sms', 'webhook', 'task'] as const;
+export const LOGGED_CHANNELS = ['log', 'ads', 'social', 'task'] as const;
 
 export interface ChannelOptions {
   /** Signs tracking and unsubscribe links. */
@@ -15,11 +17,26 @@ export interface ChannelOptions {
   publicUrl: string;
   /** SMTP relay for senders without their own `smtp_url` (BATON_SMTP_URL). */
   relayUrl?: string;
+  /** Webhook steps must use https (NODE_ENV=production). */
+  requireHttps?: boolean;
+  /** A Twilio-compatible SMS provider (BATON_SMS_*); without one, SMS touches are logged. */
+  sms?: SmsProviderOptions;
 }
 
 export function defaultChannels(store: Store, options?: ChannelOptions): ChannelRegistry {
   const registry = new ChannelRegistry();
   for (const name of LOGGED_CHANNELS) registry.register(new LogChannel(store, name));
+  // Webhooks are signed with a secret derived from the instance secret: without options they are logged.
+  registry.register(
+    options
+      ? new WebhookChannel(store, { secret: options.secret, requireHttps: options.requireHttps ?? false })
+      : new LogChannel(store, 'webhook'),
+  );
+  registry.register(
+    options?.sms
+      ? new SmsChannel(store, { provider: options.sms, publicUrl: options.publicUrl })
+      : new LogChannel(store, 'sms'),
+  );
   // Without signing options (tests of other channels) email is logged too; a real process passes them.
   registry.register(
     options
