@@ -2,6 +2,7 @@
 // webhooks, SMS through a Twilio-compatible provider when one is configured, and the channels that have no
 // real connector yet through the `log` channel, so sequences that use them still run and are measured.
 import type { Store } from '../store/db.js';
+import { AdsChannel } from './ads.channel.js';
 import { ChannelRegistry } from './channel.js';
 import { EmailChannel } from './email.channel.js';
 import { LogChannel } from './log.channel.js';
@@ -26,6 +27,8 @@ export interface ChannelOptions {
 export function defaultChannels(store: Store, options?: ChannelOptions): ChannelRegistry {
   const registry = new ChannelRegistry();
   for (const name of LOGGED_CHANNELS) registry.register(new LogChannel(store, name));
+  // Ads steps fill the workspace's ads audiences (exported as customer-list files).
+  registry.register(new AdsChannel(store));
   // Webhooks are signed with a secret derived from the instance secret: without options they are logged.
   registry.register(
     options
