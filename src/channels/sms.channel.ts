@@ -234,3 +234,19 @@ function parseJson(text: string): { sid?: unknown; code?: unknown; message?: unk
     return {};
   }
 }
+
+/** The provider from the environment (BATON_SMS_ACCOUNT_SID and BATON_SMS_AUTH_TOKEN), or none. */
+export function smsProviderFromConfig(config: {
+  BATON_SMS_API_URL?: string;
+  BATON_SMS_ACCOUNT_SID?: string;
+  BATON_SMS_AUTH_TOKEN?: string;
+  BATON_SMS_FROM?: string;
+}): SmsProviderOptions | undefined {
+  if (!config.BATON_SMS_ACCOUNT_SID || !config.BATON_SMS_AUTH_TOKEN) return undefined;
+  return {
+    accountSid: config.BATON_SMS_ACCOUNT_SID,
+    authToken: config.BATON_SMS_AUTH_TOKEN,
+    ...(config.BATON_SMS_API_URL ? { apiUrl: config.BATON_SMS_API_URL } : {}),
+    ...(config.BATON_SMS_FROM ? { from: config.BATON_SMS_FROM } : {}),
+  };
+}

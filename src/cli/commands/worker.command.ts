@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { defaultChannels } from '../../channels/registry.js';
+import { smsProviderFromConfig } from '../../channels/sms.channel.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
@@ -43,6 +44,8 @@ export function register(program: Command): void {
           secret: await resolveSecret(ctx.store, ctx.config.BATON_SECRET),
           publicUrl: ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${ctx.config.BATON_PORT}`,
           relayUrl: ctx.config.BATON_SMTP_URL,
+          requireHttps: ctx.config.NODE_ENV === 'production',
+          sms: smsProviderFromConfig(ctx.config),
         });
         const worker = new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
           workerId: opts.id ?? `${hostname()}:${process.pid}`,
