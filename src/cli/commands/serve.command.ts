@@ -4,6 +4,7 @@ import { buildApp } from '../../api/app.js';
 import { ensureWebBuilt } from '../../api/web.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { defaultChannels } from '../../channels/registry.js';
+import { smsProviderFromConfig } from '../../channels/sms.channel.js';
 import { startInboundSmtp } from '../../channels/inbound-smtp.js';
 import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
@@ -30,18 +31,31 @@ export function register(program: Command): void {
       const port = ctx.config.BATON_PORT;
       const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
       const publicUrl = ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${port}`;
+      const sms = smsProviderFromConfig(ctx.config);
       ensureWebBuilt();
       const metrics = new BatonMetrics({ store: ctx.store, clock: ctx.clock });
       const health = new Health();
       const app = await buildApp(
-        { store: ctx.store, clock: ctx.clock, secret, publicUrl },
+        {
+          store: ctx.store,
+          clock: ctx.clock,
+          secret,
+          publicUrl,
+          ...(sms ? { sms: { authToken: sms.authToken } } : {}),
+        },
         {
           logger: false,
           ops: { metrics, health, rateLimit: parseRateLimit(process.env.BATON_RATE_LIMIT) },
         },
       );
       // On SQLite (one writer) the worker runs in this process; on PostgreSQL run `baton worker` processes.
-      const channels = defaultChannels(ctx.store, { secret, publicUrl, relayUrl: ctx.config.BATON_SMTP_URL });
+      const channels = defaultChannels(ctx.store, {
+        secret,
+        publicUrl,
+        relayUrl: ctx.config.BATON_SMTP_URL,
+        requireHttps: ctx.config.NODE_ENV === 'production',
+        sms,
+      });
       const worker =
         ctx.store.dialect === 'sqlite'
           ? new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
