@@ -10,6 +10,7 @@ import { newId } from '../store/ids.js';
 import { fromJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
 import { activeEnrollmentsOfAccount, exitEnrollments } from './exits.js';
+import { advanceJourneys } from './journey-pass.js';
 
 const CURSOR = 'event-processor';
 const DAY = 86_400_000;
@@ -99,6 +100,8 @@ export async function processEvents(store: Store, now: number): Promise<ProcessC
     await writeCursor(db, Number(last.seq), now);
     if (rows.length < BATCH) break;
   }
+  // Buyer-journey stages follow the same events (and attribute changes), on a cursor of their own.
+  await advanceJourneys(store, now);
   return counts;
 }
 

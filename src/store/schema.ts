@@ -297,6 +297,39 @@ export interface EventCursorsTable {
   updated_at: number;
 }
 
+export interface JourneyMapsTable {
+  workspace_id: string;
+  /** The journey map (src/domain/journey.ts): stages with criteria, milestones, W shares. */
+  map: JsonColumn;
+  updated_at: number;
+}
+
+export interface JourneyStagesTable {
+  workspace_id: string;
+  /** contact | account */
+  subject_kind: string;
+  subject_id: string;
+  stage: string;
+  /** The stage's position in the journey map when it was entered (0 first). */
+  stage_index: number;
+  entered_at: number;
+}
+
+export interface JourneyStageChangesTable {
+  id: string;
+  workspace_id: string;
+  subject_kind: string;
+  subject_id: string;
+  from_stage: string | null;
+  to_stage: string;
+  changed_at: number;
+  /** event | attributes | journey_changed | contact (an account following its contacts) */
+  cause: string;
+  event_id: string | null;
+  event_type: string | null;
+  recorded_at: number;
+}
+
 export interface CampaignReviewsTable {
   workspace_id: string;
   campaign_id: string;
@@ -399,6 +432,9 @@ export interface Database {
   contact_identities: ContactIdentitiesTable;
   conversions: ConversionsTable;
   event_cursors: EventCursorsTable;
+  journey_maps: JourneyMapsTable;
+  journey_stages: JourneyStagesTable;
+  journey_stage_changes: JourneyStageChangesTable;
   campaign_reviews: CampaignReviewsTable;
   users: UsersTable;
   user_sessions: UserSessionsTable;
