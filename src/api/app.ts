@@ -16,8 +16,26 @@ import { errorBody, handleError } from './errors.js';
 import { apiRouteModules, publicRouteModules } from './routes/index.js';
 import { registerWeb } from './web.js';
 import { registerOps, type OpsOptions } from '../ops/http.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from '../ops/rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
+/** The largest body of an /api/v1 call; ingestion and tracking set smaller ones on their routes. */
 export const API_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Proxies whose X-Forwarded-For / -Proto are believed: the loopback and private ranges, where a load
+ * balancer in front of Baton sits. A client on the internet cannot pick its own address (and so its
+ * per-address rate limit) by sending the header.
+ */
+export const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal';
+
+/** BATON_TRUST_PROXY: `true`, `false`, or addresses/CIDRs (comma-separated); unset means the default. */
+export function trustProxyFrom(value: string | undefined): boolean | string {
+  const v = value?.trim();
+  if (!v) return DEFAULT_TRUST_PROXY;
+  if (v === 'true' || v === 'false') return v === 'true';
+  return v;
+}
 
 export async function buildApp(
   ctx: AppContext,
@@ -26,17 +44,28 @@ export async function buildApp(
     ops?: OpsOptions;
     /** Where the built web app is (default dist/web). */
     webDir?: string;
+    /** Request rate limits (default DEFAULT_RATE_LIMITS); `false` turns them off. */
+    rateLimit?: RateLimits | false;
+    /** Fastify's trustProxy: `true`, or the addresses/ranges of trusted proxies (default DEFAULT_TRUST_PROXY). */
+    trustProxy?: boolean | string;
   } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: API_BODY_LIMIT, trustProxy: true });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: API_BODY_LIMIT,
+    trustProxy: options.trustProxy ?? DEFAULT_TRUST_PROXY,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
-  // /healthz, /readyz, /metrics, request metrics and the rate limit, before any route (src/ops).
+  // /healthz, /readyz, /metrics and request metrics, before any route (src/ops).
   registerOps(app, ctx, options.ops);
+  await registerSecurityHeaders(app);
+  const limits = options.rateLimit ?? DEFAULT_RATE_LIMITS;
+  if (limits) await registerRateLimits(app, limits);
 
   await app.register(swagger, {
     openapi: {

@@ -6,6 +6,10 @@ const dbUrl = z.string().refine((s) => /^sqlite:.+/.test(s) || /^postgres(ql)?:\
   message: 'must be sqlite:PATH or a postgres:// URL',
 });
 
+const limitSpec = z
+  .string()
+  .regex(/^\s*(?:off|\d+\s*\/\s*(s|sec|min|m|h))\s*$/, 'must be "off" or a count per unit like "600/min"');
+
 export const configSchema = z.object({
   BATON_DB: dbUrl.default('sqlite:./baton.db'),
   BATON_PORT: z.coerce
@@ -31,6 +35,15 @@ export const configSchema = z.object({
     .string()
     .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 number such as +14155550100')
     .optional(),
+  /** Request rate limits (src/ops/rate-limit.ts): `off` turns all off; each one below is `N/s|min|h` or `off`. */
+  BATON_RATE_LIMIT: z.enum(['on', 'off'], { message: 'must be "on" or "off"' }).optional(),
+  BATON_RATE_LIMIT_API_KEY: limitSpec.optional(),
+  BATON_RATE_LIMIT_API_IP: limitSpec.optional(),
+  BATON_RATE_LIMIT_INGEST_KEY: limitSpec.optional(),
+  BATON_RATE_LIMIT_INGEST_IP: limitSpec.optional(),
+  BATON_RATE_LIMIT_TRACKING_IP: limitSpec.optional(),
+  /** Proxies whose X-Forwarded-* headers are believed: `true`, `false`, or addresses/CIDRs (comma-separated). */
+  BATON_TRUST_PROXY: z.string().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,23 +1,17 @@
-// The operations surface of the HTTP app: /healthz, /readyz, /metrics, HTTP request metrics and the rate
-// limit of /api/v1 and /v1. Registered by buildApp before any route, so its hooks see every request.
-import { performance } from 'node:perf_hooks';
+// The operations surface of the HTTP app: /healthz, /readyz, /metrics and HTTP request metrics. Registered
+// by buildApp before any route, so its hooks see every request (rate limits: src/ops/rate-limit.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../api/context.js';
-import { errorBody } from '../api/errors.js';
 import { Health } from './health.js';
 import { BatonMetrics } from './metrics.js';
-import { DEFAULT_RATE_LIMIT, rateLimitKey, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 
 export interface OpsOptions {
   /** The process's metrics (shared with its worker); a fresh registry when absent. */
   metrics?: BatonMetrics;
   /** The process's probes (shared with its worker and shutdown); a fresh one when absent. */
   health?: Health;
-  /** Per-key request limit of /api/v1 and /v1; `false` turns it off. */
-  rateLimit?: RateLimitOptions | false;
 }
 
-const LIMITED = /^\/(api\/v1|v1)\//;
 const INGEST = /^\/v1\//;
 
 export function registerOps(app: FastifyInstance, ctx: AppContext, options: OpsOptions = {}): void {
@@ -25,26 +19,6 @@ export function registerOps(app: FastifyInstance, ctx: AppContext, options: OpsO
   const metrics =
     options.metrics ?? new BatonMetrics({ store: ctx.store, clock: ctx.clock, processMetrics: false });
   const health = options.health ?? new Health();
-  const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const buckets = limit === false ? null : new TokenBuckets(limit);
-
-  if (buckets) {
-    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (!LIMITED.test(req.url)) return;
-      const verdict = buckets.take(rateLimitKey(req.headers.authorization, req.ip), performance.now());
-      if (verdict.ok) return;
-      return reply
-        .status(429)
-        .header('retry-after', String(verdict.retryAfterSeconds))
-        .send(
-          errorBody(
-            'rate_limited',
-            `too many requests for this key: at most ${limit === false ? 0 : limit.perSecond} per second (burst ${limit === false ? 0 : limit.burst}); retry after ${verdict.retryAfterSeconds} s`,
-            { retry_after_seconds: verdict.retryAfterSeconds },
-          ),
-        );
-    });
-  }
 
   app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
     const route = req.routeOptions.url ?? 'unmatched';

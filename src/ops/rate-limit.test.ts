@@ -1,47 +1,93 @@
 import { describe, expect, it } from 'vitest';
-import { parseRateLimit, rateLimitKey, TokenBuckets } from './rate-limit.js';
+import { SimulatedClock } from '../engine/clock.js';
+import { clockStore, DEFAULT_RATE_LIMITS, parseLimit, rateLimitsFromEnv, surfaceOf } from './rate-limit.js';
 
-describe('token buckets', () => {
-  it('lets a burst through, then one request per 1/rate seconds, with the wait to the next token', () => {
-    const b = new TokenBuckets({ perSecond: 2, burst: 3 });
-    expect([b.take('k', 0), b.take('k', 0), b.take('k', 0)].every((a) => a.ok)).toBe(true);
-    expect(b.take('k', 0)).toEqual({ ok: false, retryAfterSeconds: 1 });
-    // 2 per second: half a second later one token is back, and only one.
-    expect(b.take('k', 500).ok).toBe(true);
-    expect(b.take('k', 500).ok).toBe(false);
-    // Refill never exceeds the burst.
-    for (let i = 0; i < 3; i++) expect(b.take('k', 60_000).ok).toBe(true);
-    expect(b.take('k', 60_000).ok).toBe(false);
+function incr(
+  store: {
+    incr: (k: string, cb: (e: Error | null, r: { current: number; ttl: number }) => void, w: number) => void;
+  },
+  key: string,
+  windowMs: number,
+) {
+  let out: { current: number; ttl: number } | undefined;
+  store.incr(key, (_e, r) => (out = r), windowMs);
+  return out!;
+}
+
+describe('clock store', () => {
+  it('counts a fixed window on the given clock and starts over when it ends', () => {
+    const clock = new SimulatedClock(0);
+    const Store = clockStore(clock);
+    const s = new Store();
+    expect(incr(s, 'k', 60_000)).toEqual({ current: 1, ttl: 60_000 });
+    clock.advance(15_000);
+    expect(incr(s, 'k', 60_000)).toEqual({ current: 2, ttl: 45_000 });
+    expect(incr(s, 'other', 60_000)).toEqual({ current: 1, ttl: 60_000 });
+    clock.advance(45_000);
+    // The window [0, 60 s) is over at 60 s exactly.
+    expect(incr(s, 'k', 60_000)).toEqual({ current: 1, ttl: 60_000 });
   });
 
-  it('gives each key its own bucket and rounds the wait up to whole seconds', () => {
-    const b = new TokenBuckets({ perSecond: 0.25, burst: 1 });
-    expect(b.take('a', 0).ok).toBe(true);
-    expect(b.take('a', 0)).toEqual({ ok: false, retryAfterSeconds: 4 });
-    expect(b.take('a', 2500)).toEqual({ ok: false, retryAfterSeconds: 2 });
-    expect(b.take('b', 0).ok).toBe(true);
+  it('reads without counting, and a child store keeps counters of its own', () => {
+    const clock = new SimulatedClock(0);
+    const s = new (clockStore(clock))();
+    incr(s, 'k', 1000);
+    let seen: unknown;
+    s.read('k', (_e, r) => (seen = r), 1000);
+    expect(seen).toEqual({ current: 1, ttl: 1000 });
+    expect(incr(s.child(), 'k', 1000).current).toBe(1);
+    clock.advance(1000);
+    s.read('k', (_e, r) => (seen = r), 1000);
+    expect(seen).toEqual({ current: 0, ttl: 0 });
   });
 
-  it('forgets refilled buckets when there are too many keys', () => {
-    const b = new TokenBuckets({ perSecond: 1, burst: 1, maxKeys: 3 });
-    for (const k of ['a', 'b', 'c']) b.take(k, 0);
-    b.take('d', 5_000);
-    expect(b.size).toBe(1);
+  it('sweeps ended windows, then the oldest counters, when it holds too many keys', () => {
+    const clock = new SimulatedClock(0);
+    const s = new (clockStore(clock, 3))();
+    for (const k of ['a', 'b', 'c']) incr(s, k, 1000);
+    clock.advance(500);
+    incr(s, 'd', 1000); // nothing ended: the oldest goes
+    expect(s.size).toBe(3);
+    clock.advance(1000);
+    incr(s, 'e', 1000); // every earlier window ended
+    expect(s.size).toBe(1);
+  });
+});
+
+describe('limit settings', () => {
+  it('reads N/unit and off', () => {
+    expect(parseLimit('X', '600/min')).toEqual({ max: 600, windowMs: 60_000 });
+    expect(parseLimit('X', '20/s')).toEqual({ max: 20, windowMs: 1000 });
+    expect(parseLimit('X', '5000 / h')).toEqual({ max: 5000, windowMs: 3_600_000 });
+    expect(parseLimit('X', 'off')).toBe(false);
+    expect(() => parseLimit('BATON_RATE_LIMIT_API_KEY', 'fast')).toThrow(
+      /BATON_RATE_LIMIT_API_KEY must be "off" or a count per unit like "600\/min"/,
+    );
+    expect(() => parseLimit('X', '0/s')).toThrow(/at least 1 request/);
   });
 
-  it('keys by credentials (hashed, never the key itself) or else by address', () => {
-    const k = rateLimitKey('Bearer bk_secret', '10.0.0.1');
-    expect(k).toMatch(/^key:[A-Za-z0-9_-]{22}$/);
-    expect(k).not.toContain('secret');
-    expect(rateLimitKey('Bearer bk_secret', '10.0.0.2')).toBe(k);
-    expect(rateLimitKey(undefined, '10.0.0.1')).toBe('ip:10.0.0.1');
+  it('builds the limits from the environment over the defaults', () => {
+    expect(rateLimitsFromEnv({})).toEqual(DEFAULT_RATE_LIMITS);
+    expect(rateLimitsFromEnv({ BATON_RATE_LIMIT: 'off' })).toBe(false);
+    const l = rateLimitsFromEnv({
+      BATON_RATE_LIMIT_INGEST_KEY: '100/s',
+      BATON_RATE_LIMIT_TRACKING_IP: 'off',
+    });
+    expect(l && l.ingest.perKey).toEqual({ max: 100, windowMs: 1000 });
+    expect(l && l.tracking.perIp).toBe(false);
+    expect(l && l.api).toEqual(DEFAULT_RATE_LIMITS.api);
+    expect(() => rateLimitsFromEnv({ BATON_RATE_LIMIT: '50/s,burst=200' })).toThrow(
+      /BATON_RATE_LIMIT must be "on" or "off".*BATON_RATE_LIMIT_API_KEY/,
+    );
   });
 
-  it('reads BATON_RATE_LIMIT', () => {
-    expect(parseRateLimit(undefined)).toEqual({ perSecond: 100, burst: 1000 });
-    expect(parseRateLimit('off')).toBe(false);
-    expect(parseRateLimit('50/s,burst=200')).toEqual({ perSecond: 50, burst: 200 });
-    expect(parseRateLimit('5/s')).toEqual({ perSecond: 5, burst: 50 });
-    expect(() => parseRateLimit('fast')).toThrow(/BATON_RATE_LIMIT must be "off" or like "50\/s,burst=200"/);
+  it('knows which surface a path belongs to', () => {
+    expect(surfaceOf('/api/v1/contacts?limit=5')).toBe('api');
+    expect(surfaceOf('/v1/batch')).toBe('ingest');
+    expect(surfaceOf('/t/o/abc.gif')).toBe('tracking');
+    expect(surfaceOf('/u/abc')).toBe('tracking');
+    expect(surfaceOf('/healthz')).toBeUndefined();
+    expect(surfaceOf('/v1x')).toBeUndefined();
+    expect(surfaceOf('/assets/index.js')).toBeUndefined();
   });
 });

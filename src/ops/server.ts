@@ -19,7 +19,7 @@ export async function startOpsServer(opts: {
   registerOps(
     app,
     { store: opts.store, clock: opts.clock, secret: '', publicUrl: '' },
-    { metrics: opts.metrics, health: opts.health, rateLimit: false },
+    { metrics: opts.metrics, health: opts.health },
   );
   await app.listen({ port: opts.port, host: opts.host });
   const address = app.server.address();

@@ -1,6 +1,6 @@
 // `baton serve`: the API (and, on SQLite, the worker in-process).
 import type { Command } from 'commander';
-import { buildApp } from '../../api/app.js';
+import { buildApp, trustProxyFrom } from '../../api/app.js';
 import { ensureWebBuilt } from '../../api/web.js';
 import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { defaultChannels } from '../../channels/registry.js';
@@ -10,7 +10,7 @@ import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
 import { Health } from '../../ops/health.js';
 import { BatonMetrics } from '../../ops/metrics.js';
-import { parseRateLimit } from '../../ops/rate-limit.js';
+import { rateLimitsFromEnv } from '../../ops/rate-limit.js';
 import { installShutdown } from '../../ops/shutdown.js';
 import { openCliContext } from '../context.js';
 
@@ -45,7 +45,9 @@ export function register(program: Command): void {
         },
         {
           logger: false,
-          ops: { metrics, health, rateLimit: parseRateLimit(process.env.BATON_RATE_LIMIT) },
+          ops: { metrics, health },
+          rateLimit: rateLimitsFromEnv(ctx.config),
+          trustProxy: trustProxyFrom(ctx.config.BATON_TRUST_PROXY),
         },
       );
       // On SQLite (one writer) the worker runs in this process; on PostgreSQL run `baton worker` processes.
