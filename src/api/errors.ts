@@ -48,9 +48,18 @@ export function handleError(
   }
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    // Parsers of public routes set smaller limits of their own, which the request does not know.
+    const limit = req.url.startsWith('/api/') ? req.routeOptions.bodyLimit : undefined;
     return reply
       .status(413)
-      .send(errorBody('payload_too_large', 'the request body is larger than the limit'));
+      .send(
+        errorBody(
+          'payload_too_large',
+          limit
+            ? `the request body is larger than ${Math.floor(limit / 1024)} KB, the most this endpoint accepts`
+            : 'the request body is larger than this endpoint accepts',
+        ),
+      );
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return reply.status(415).send(errorBody('unsupported_media_type', 'send the body as application/json'));
