@@ -15,6 +15,7 @@ import type { AppContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { apiRouteModules, publicRouteModules } from './routes/index.js';
 import { registerWeb } from './web.js';
+import { enforceRoutePermissions } from './permissions.js';
 import { registerOps, type OpsOptions } from '../ops/http.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from '../ops/rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
@@ -58,6 +59,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  enforceRoutePermissions(app);
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
@@ -77,7 +79,7 @@ export async function buildApp(
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/openapi.json', { schema: { hide: true, security: [] } }, async () => app.swagger());
 
   await app.register(async (pub) => {
     const typed = pub.withTypeProvider<ZodTypeProvider>();

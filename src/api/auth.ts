@@ -1,15 +1,16 @@
 // Bearer-key authentication for /api/v1: a key sees its own workspace only; routes declare a scope.
 // A signed-in browser session (cookie + CSRF header on changes) is accepted in place of a key.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { BatonError } from '../domain/errors.js';
 import type { Clock } from '../engine/clock.js';
 import type { ApiKeysRepository, KeyScope } from '../store/api-keys.repository.js';
 import type { UsersRepository } from '../store/users.repository.js';
-import type { Role } from '../domain/roles.js';
+import { ROLE_SCOPES, type Role } from '../domain/roles.js';
+import { requirePermission } from './permissions.js';
 import { authenticateSession } from './session.js';
 
-/** What a signed-in workspace user may do: everything but key administration. */
-export const SESSION_SCOPES: KeyScope[] = ['read', 'write', 'launch'];
+/** What a signed-in marketer may do (the scopes every session had before roles); see ROLE_SCOPES. */
+export const SESSION_SCOPES: KeyScope[] = [...ROLE_SCOPES.marketer];
 
 export type { Role } from '../domain/roles.js';
 
@@ -39,8 +40,9 @@ export function bearerAuth(keys: ApiKeysRepository, sessions?: { users: UsersRep
         req.auth = {
           workspaceId: s.workspaceId,
           keyId: s.user.id,
-          scopes: SESSION_SCOPES,
+          scopes: [...ROLE_SCOPES[s.user.role]],
           userId: s.user.id,
+          role: s.user.role,
         };
         return;
       }
@@ -58,12 +60,10 @@ export function workspaceOf(req: FastifyRequest): string {
   return req.auth.workspaceId;
 }
 
-/** A preHandler that refuses keys without the scope (`admin` implies every scope). */
-export function requireScope(scope: KeyScope) {
-  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const scopes = req.auth?.scopes ?? [];
-    if (!scopes.includes(scope) && !scopes.includes('admin')) {
-      throw new BatonError('forbidden', `this API key lacks the \`${scope}\` scope`);
-    }
-  };
+/**
+ * A preValidation hook that refuses callers without the permission: keys need the scope (`admin` implies
+ * every scope), signed-in users a role that carries it (or one of `options.roles`). See permissions.ts.
+ */
+export function requireScope(scope: KeyScope, options: { roles?: readonly Role[] } = {}) {
+  return requirePermission(scope, options);
 }

@@ -1,6 +1,7 @@
 // Workspace users and their browser sessions: passwords hashed with scrypt, only hashes of session tokens stored.
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { BatonError } from '../domain/errors.js';
+import { isRole, type Role } from '../domain/roles.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
 import { uniqueViolationColumn } from './unique-violation.js';
@@ -9,6 +10,7 @@ export interface User {
   id: string;
   workspaceId: string;
   email: string;
+  role: Role;
   createdAt: number;
 }
 
@@ -25,7 +27,12 @@ export interface NewSession extends Session {
   token: string;
 }
 
+/** A session ends this long after sign-in, however busy (absolute expiry). */
 export const SESSION_TTL_MS = 14 * 86_400_000;
+/** A session unused for this long ends (idle expiry): a browser left signed in overnight signs in again. */
+export const SESSION_IDLE_MS = 8 * 3_600_000;
+/** A session's last use is written at most this often, so reads do not each cost a write. */
+const SEEN_GRANULARITY_MS = 60_000;
 export const MIN_PASSWORD_LENGTH = 10;
 const MAX_PASSWORD_LENGTH = 1024;
 
@@ -66,6 +73,14 @@ let dummyHash: Promise<string> | undefined;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const normalEmail = (email: string): string => email.trim().toLowerCase();
+const roleOf = (value: string): Role => (isRole(value) ? value : 'analyst');
+
+function checkRole(role: unknown): Role {
+  if (!isRole(role)) {
+    throw BatonError.invalid([{ path: 'role', message: 'must be admin, marketer, sales_rep or analyst' }]);
+  }
+  return role;
+}
 
 function checkPassword(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
@@ -81,17 +96,32 @@ function checkPassword(password: string): void {
 export class UsersRepository {
   constructor(private readonly store: Store) {}
 
-  async create(workspaceId: string, input: { email: string; password: string }, now: number): Promise<User> {
+  /**
+   * Creates a user. Without a role, a workspace's first user is its `admin` and later ones are
+   * `marketer` (what every signed-in user could do before roles existed).
+   */
+  async create(
+    workspaceId: string,
+    input: { email: string; password: string; role?: Role },
+    now: number,
+  ): Promise<User> {
     const email = normalEmail(input.email);
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
       throw BatonError.invalid([{ path: 'email', message: 'is not an email address' }]);
     }
+    const role =
+      input.role === undefined
+        ? (await this.count(workspaceId)) === 0
+          ? 'admin'
+          : 'marketer'
+        : checkRole(input.role);
     checkPassword(input.password);
     const row = {
       id: newId('usr', now),
       workspace_id: workspaceId,
       email,
       password_hash: await hashPassword(input.password),
+      role,
       created_at: now,
       updated_at: now,
     };
@@ -103,13 +133,22 @@ export class UsersRepository {
       }
       throw e;
     }
-    return { id: row.id, workspaceId, email, createdAt: now };
+    return { id: row.id, workspaceId, email, role, createdAt: now };
+  }
+
+  async count(workspaceId: string): Promise<number> {
+    const r = await this.store.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 
   async list(workspaceId: string): Promise<User[]> {
     const rows = await this.store.db
       .selectFrom('users')
-      .select(['id', 'workspace_id', 'email', 'created_at'])
+      .select(['id', 'workspace_id', 'email', 'role', 'created_at'])
       .where('workspace_id', '=', workspaceId)
       .orderBy('email')
       .execute();
@@ -117,8 +156,53 @@ export class UsersRepository {
       id: r.id,
       workspaceId: r.workspace_id,
       email: r.email,
+      role: roleOf(r.role),
       createdAt: Number(r.created_at),
     }));
+  }
+
+  async get(workspaceId: string, id: string): Promise<User | undefined> {
+    const r = await this.store.db
+      .selectFrom('users')
+      .select(['id', 'workspace_id', 'email', 'role', 'created_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return (
+      r && {
+        id: r.id,
+        workspaceId: r.workspace_id,
+        email: r.email,
+        role: roleOf(r.role),
+        createdAt: Number(r.created_at),
+      }
+    );
+  }
+
+  /** Changes a user's role (by id or email); it applies to their open sessions from the next request. */
+  async setRole(workspaceId: string, idOrEmail: string, role: Role, now: number): Promise<User> {
+    checkRole(role);
+    const r = await this.store.db
+      .updateTable('users')
+      .set({ role, updated_at: now })
+      .where('workspace_id', '=', workspaceId)
+      .where((eb) => eb.or([eb('id', '=', idOrEmail), eb('email', '=', normalEmail(idOrEmail))]))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) throw BatonError.notFound('user', idOrEmail);
+    const users = await this.list(workspaceId);
+    return users.find((u) => u.id === idOrEmail || u.email === normalEmail(idOrEmail))!;
+  }
+
+  /** The users an email signs in as (one per workspace it belongs to), for the audit of failed sign-ins. */
+  async byEmail(email: string, workspace?: string): Promise<{ id: string; workspaceId: string }[]> {
+    let q = this.store.db
+      .selectFrom('users')
+      .innerJoin('workspaces', 'workspaces.id', 'users.workspace_id')
+      .select(['users.id', 'users.workspace_id'])
+      .where('users.email', '=', normalEmail(email));
+    if (workspace) q = q.where('workspaces.name', '=', workspace);
+    const rows = await q.execute();
+    return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
   }
 
   /**
@@ -137,6 +221,7 @@ export class UsersRepository {
         'users.workspace_id',
         'users.email',
         'users.password_hash',
+        'users.role',
         'users.created_at',
         'workspaces.name as workspace_name',
       ])
@@ -174,6 +259,7 @@ export class UsersRepository {
         user_id: row.id,
         csrf_token: csrfToken,
         created_at: now,
+        last_seen_at: now,
         expires_at: expiresAt,
       })
       .execute();
@@ -187,12 +273,16 @@ export class UsersRepository {
         id: row.id,
         workspaceId: row.workspace_id,
         email: row.email,
+        role: roleOf(row.role),
         createdAt: Number(row.created_at),
       },
     };
   }
 
-  /** The live session a cookie's token names, or undefined. */
+  /**
+   * The live session a cookie's token names, or undefined once it passed its absolute expiry or sat unused
+   * for SESSION_IDLE_MS. A use moves the idle deadline on.
+   */
   async session(token: string, now: number): Promise<Session | undefined> {
     const row = await this.store.db
       .selectFrom('user_sessions')
@@ -205,7 +295,10 @@ export class UsersRepository {
       .select([
         'user_sessions.csrf_token',
         'user_sessions.expires_at',
+        'user_sessions.created_at as session_created_at',
+        'user_sessions.last_seen_at',
         'users.id',
+        'users.role',
         'users.workspace_id',
         'users.email',
         'users.created_at',
@@ -215,6 +308,15 @@ export class UsersRepository {
       .where('user_sessions.expires_at', '>', now)
       .executeTakeFirst();
     if (!row) return undefined;
+    const lastSeen = Number(row.last_seen_at ?? row.session_created_at);
+    if (lastSeen + SESSION_IDLE_MS <= now) return undefined;
+    if (now - lastSeen >= SEEN_GRANULARITY_MS) {
+      await this.store.db
+        .updateTable('user_sessions')
+        .set({ last_seen_at: now })
+        .where('id', '=', sha256(token))
+        .execute();
+    }
     return {
       csrfToken: row.csrf_token,
       expiresAt: Number(row.expires_at),
@@ -224,6 +326,7 @@ export class UsersRepository {
         id: row.id,
         workspaceId: row.workspace_id,
         email: row.email,
+        role: roleOf(row.role),
         createdAt: Number(row.created_at),
       },
     };
