@@ -14,6 +14,7 @@ import { removeContactsFromAudiences } from './ads-audiences.repository.js';
 import { checkLimit, decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
+import { refuseErasedEmail } from './privacy/erased-emails.js';
 import { containsText } from './text-search.js';
 import { fromJson, toJson } from './json.js';
 import type { ContactsTable, Database } from './schema.js';
@@ -236,6 +237,7 @@ async function insertContact(
   input: ContactInput,
   now: number,
 ): Promise<Contact> {
+  await refuseErasedEmail(trx, workspaceId, input.email);
   const row = {
     id: newId('con', now),
     workspace_id: workspaceId,
@@ -265,6 +267,7 @@ async function updateContact(
   patch: ContactInput,
   now: number,
 ): Promise<Contact> {
+  if (patch.email && patch.email !== existing.email) await refuseErasedEmail(trx, workspaceId, patch.email);
   const next: ContactRow = { ...existing, updated_at: now };
   for (const field of TEXT_FIELDS) {
     const v = patch[field];

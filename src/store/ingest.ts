@@ -12,6 +12,7 @@ import {
   resolveContact,
   SqliteIdentityResolver,
 } from './identity.js';
+import { isErasedEmail } from './privacy/erased-emails.js';
 
 export const MESSAGE_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -172,6 +173,8 @@ function toEvent(
 export interface IngestResult {
   stored: number;
   duplicates: number;
+  /** Identify calls refused because their email belongs to a person erased at their request. */
+  erased?: number;
 }
 
 /** Stores messages in order, resolving each one's contact; a repeated messageId is stored once. */
@@ -193,8 +196,18 @@ export async function ingestMessages(
     if (fast) return fast;
   }
   let stored = 0;
+  let erased = 0;
   for (const m of messages) {
     if (m.messageId !== null && (await seen(store, workspaceId, m.messageId))) continue;
+    // An erased person is not brought back by an identify call naming their email (docs/privacy.md).
+    if (
+      m.type === 'identify' &&
+      typeof m.traits.email === 'string' &&
+      (await isErasedEmail(store.db, workspaceId, m.traits.email))
+    ) {
+      erased++;
+      continue;
+    }
     const contactId = await applyIdentity(store, workspaceId, m, receivedAt);
     const event = toEvent(workspaceId, m, receivedAt, contactId);
     if (m.type === 'group') {
@@ -208,7 +221,11 @@ export async function ingestMessages(
     }
     stored += await appendEvents(store.db, [event]);
   }
-  return { stored, duplicates: messages.length - stored };
+  return {
+    stored,
+    duplicates: messages.length - stored - erased,
+    ...(erased > 0 ? { erased } : {}),
+  };
 }
 
 async function seen(store: Store, workspaceId: string, messageId: string): Promise<boolean> {

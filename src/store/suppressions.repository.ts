@@ -91,6 +91,8 @@ export class SuppressionsRepository {
       .selectFrom('suppressions')
       .selectAll()
       .where('workspace_id', '=', workspaceId)
+      // Erased people's hashes (src/store/privacy) are not entries anyone can read or lift.
+      .where('kind', '<>', 'erased')
       .orderBy('value')
       .limit(Math.min(page.limit ?? 100, 1000));
     if (page.after) q = q.where('value', '>', page.after);

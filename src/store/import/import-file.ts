@@ -5,6 +5,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { BatonError } from '../../domain/errors.js';
 import type { Store } from '../db.js';
+import { ERASED_MESSAGE, erasedEmailKey } from '../privacy/erased-emails.js';
 import { adoptContacts, linkAccount, loadAccountKeys } from './account-links.js';
 import { ACCOUNT_COLUMNS, ACCOUNT_FIELDS, ACCOUNT_KEYS, AccountRowValidator } from './account-rows.js';
 import { bulkIds } from './bulk-ids.js';
@@ -83,11 +84,21 @@ export function importContacts(store: Store, file: string, options: ImportOption
     const { byKey: byEmail, byExternal } = await loadKeys(session, 'contacts');
     const accounts = await loadAccountKeys(session);
     const nextId = bulkIds('con', options.now);
+    // People erased at their request: their email is refused (it is kept only as a hash).
+    const erased = new Set(
+      (
+        await session.select("SELECT value FROM suppressions WHERE workspace_id = $ws AND kind = 'erased'")
+      ).map(([v]) => String(v)),
+    );
 
     const handler: RowHandler = (record, issues) => {
       const c = validator.validate(record.fields, record.line, issues);
       if (!c) return false;
       const line = record.line;
+      if (erased.size > 0 && c.email && erased.has(erasedEmailKey(options.workspaceId, c.email))) {
+        issues.push({ line, column: columnOf('email'), reason: ERASED_MESSAGE });
+        return false;
+      }
       const target = resolve(line, c.email, c.externalId, byEmail, byExternal, keys, issues);
       if (target === false) return false;
       const account = linkAccount(c, target, accounts, line, columnOf, issues);

@@ -1,0 +1,145 @@
+// A person with data in every place Baton keeps it, on top of the report campaign (test/report-fixture.ts):
+// a treated contact who was sent the intro, opened it and booked a demo worth 100, then identified with
+// their name and phone, viewed a page, unsubscribed from a category, sits on a static list and on the
+// suppression list. Every string that names them is random, so a search of the whole shared database finds
+// this person only.
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Store } from '../../src/store/db.js';
+import { EmailSendersRepository } from '../../src/store/email-senders.repository.js';
+import { ingestMessages, parseMessage } from '../../src/store/ingest.js';
+import { toJson } from '../../src/store/json.js';
+import { ListsRepository } from '../../src/store/lists.repository.js';
+import { listColumns, isTextual } from '../../src/store/privacy/columns.js';
+import { SuppressionsRepository } from '../../src/store/suppressions.repository.js';
+import { reportCampaign, runReportCampaign } from '../report-fixture.js';
+
+export interface Person {
+  contactId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  phone: string;
+  userId: string;
+  anonymousId: string;
+}
+
+export async function personWithData(store: Store, ws: string) {
+  const run = await runReportCampaign(store, ws);
+  const tag = randomBytes(5).toString('hex');
+  const digits = String(100 + (randomBytes(2).readUInt16BE() % 900));
+  const person: Person = {
+    contactId: run.treated[0]!,
+    email: `zebulon.quist.${tag}@example.org`,
+    firstName: `Zebulon${tag}`,
+    lastName: `Quistgaard${tag}`,
+    phone: `+1555019${digits}`,
+    userId: `user-${tag}`,
+    anonymousId: `anon-${tag}`,
+  };
+  const at = Date.parse('2027-01-05T13:00:00Z');
+  await store.db
+    .updateTable('contacts')
+    .set({ email: person.email, title: `Head of ${tag}`, attributes: toJson({ nickname: `Zeb ${tag}` }) })
+    .where('id', '=', person.contactId)
+    .execute();
+
+  // Segment calls as a site would send them (through the real ingestion path): an anonymous page view, then
+  // identify with traits, which ties both ids to the contact that owns the email.
+  const page = parseMessage(
+    {
+      type: 'page',
+      anonymousId: person.anonymousId,
+      name: 'Pricing',
+      properties: { url: `https://example.com/pricing?email=${encodeURIComponent(person.email)}` },
+      context: { ip: '203.0.113.7', traits: { email: person.email } },
+      timestamp: new Date(at).toISOString(),
+    },
+    undefined,
+    at,
+    undefined,
+  );
+  const identify = parseMessage(
+    {
+      type: 'identify',
+      userId: person.userId,
+      anonymousId: person.anonymousId,
+      traits: {
+        email: person.email,
+        firstName: person.firstName,
+        lastName: person.lastName,
+        phone: person.phone,
+        company: `Quist ${tag} GmbH`,
+      },
+      context: { ip: '203.0.113.7', userAgent: `Browser of ${person.firstName}` },
+      timestamp: new Date(at + 1000).toISOString(),
+    },
+    undefined,
+    at,
+    undefined,
+  );
+  if (!page.ok || !identify.ok) throw new Error('fixture messages must parse');
+  await ingestMessages(store, ws, [page.message, identify.message], at + 2000);
+
+  // What the email channel keeps on a sent touch and the log channel in channel_log (recipient, rendered links).
+  const intro = run.touches.find((t) => t.contact_id === person.contactId && t.step_id === 'intro')!;
+  await store.db
+    .updateTable('touches')
+    .set({
+      details: toJson({
+        email: {
+          from: 'news@baton.example',
+          to: person.email,
+          message_id: `<${intro.id}@baton.example>`,
+          links: [`https://example.com/welcome?name=${person.firstName}`],
+        },
+      }),
+      message_id: `<${intro.id}@baton.example>`,
+      reason: `250 accepted for <${person.email}>`,
+    })
+    .where('id', '=', intro.id)
+    .execute();
+  await store.db
+    .updateTable('channel_log')
+    .set({
+      payload: toJson({
+        campaign: reportCampaign.id,
+        content: `Hello ${person.firstName} ${person.lastName}`,
+      }),
+    })
+    .where('touch_id', '=', intro.id)
+    .execute();
+
+  await new EmailSendersRepository(store).optOut(ws, person.contactId, 'newsletter', at);
+  const list = await new ListsRepository(store).create(ws, { name: `VIP ${tag}`, kind: 'contact' }, at);
+  await new ListsRepository(store).addMembers(ws, list.id, [person.contactId], at);
+  await new SuppressionsRepository(store).add(ws, { value: person.email, reason: 'manual', note: null }, at);
+  return { ...run, person, intro, listId: list.id };
+}
+
+export interface Hit {
+  table: string;
+  column: string;
+  count: number;
+}
+
+/**
+ * Every row of every table whose text or JSON column contains `needle` (case-insensitive), read from the
+ * catalogue: information_schema on PostgreSQL, sqlite_master + pragma_table_info on SQLite.
+ */
+export async function searchDatabase(store: Store, needle: string): Promise<Hit[]> {
+  const hits: Hit[] = [];
+  const pattern = `%${needle.toLowerCase()}%`;
+  for (const c of await listColumns(store)) {
+    if (!isTextual(c.type)) continue;
+    const text =
+      store.dialect === 'postgres'
+        ? sql`lower(${sql.ref(c.column)}::text)`
+        : sql`lower(cast(${sql.ref(c.column)} as text))`;
+    const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(c.table)}
+      where ${text} like ${pattern}`.execute(store.db);
+    const n = Number(r.rows[0]?.n ?? 0);
+    if (n > 0) hits.push({ table: c.table, column: c.column, count: n });
+  }
+  return hits;
+}
