@@ -50,10 +50,13 @@ function startWorker(
   return { child, output: () => out, opsPort };
 }
 
-const exited = (child: ChildProcess): Promise<number | null> =>
+/** How the process ended: its exit code, or the signal that killed it (with its output, to explain it). */
+const exited = (child: ChildProcess, output: () => string): Promise<string> =>
   new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
+    const say = (code: number | null, signal: string | null): void =>
+      resolve(code === 0 ? 'exit 0' : `exit ${code ?? signal}: ${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null) say(child.exitCode, child.signalCode);
+    else child.once('exit', say);
   });
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -86,7 +89,7 @@ describe.each(dialects)('graceful shutdown of baton worker on %s', (dialect) => 
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
     first.child.kill('SIGTERM');
-    expect(await exited(first.child)).toBe(0);
+    expect(await exited(first.child, first.output)).toBe('exit 0');
     const afterStop = await touchCounts(own.store, ws);
     expect(afterStop.claimed ?? 0).toBe(0);
     // It stopped in the middle of the run, not after it.
@@ -97,7 +100,7 @@ describe.each(dialects)('graceful shutdown of baton worker on %s', (dialect) => 
     await second.opsPort;
     await waitFor(async () => ((await touchCounts(own.store, ws)).sent ?? 0) === N, 120_000);
     second.child.kill('SIGTERM');
-    expect(await exited(second.child)).toBe(0);
+    expect(await exited(second.child, second.output)).toBe('exit 0');
 
     expect(await touchCounts(own.store, ws)).toEqual({ sent: N });
     const log = await own.store.db
