@@ -8,9 +8,12 @@ import type { Store } from './db.js';
 import { fromJson, toJson } from './json.js';
 import type { Database } from './schema.js';
 
-/** Who acted: a signed-in user, an API key, or Baton itself (the worker, a CLI operator). */
+/**
+ * Who acted: a signed-in user, an API key, Baton itself (the worker, a CLI operator), or nobody known yet
+ * (a failed sign-in).
+ */
 export interface AuditActor {
-  type: 'user' | 'key' | 'system';
+  type: 'user' | 'key' | 'system' | 'anonymous';
   id: string | null;
   role?: Role | null;
 }

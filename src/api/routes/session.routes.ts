@@ -1,7 +1,21 @@
 // /api/v1/session: a workspace user signs in with a password (session cookie + CSRF token), checks or ends it.
 import { z } from 'zod';
 import { BatonError, isBatonError } from '../../domain/errors.js';
-import { SESSION_TTL_MS, UsersRepository, type Session } from '../../store/users.repository.js';
+import type { FastifyReply } from 'fastify';
+import { ROLES } from '../../domain/roles.js';
+import { recordAudit } from '../../store/audit.repository.js';
+import {
+  DEFAULT_LOCKOUT,
+  SignInFailuresRepository,
+  addressKey,
+  emailKey,
+} from '../../store/sign-in-failures.repository.js';
+import {
+  SESSION_TTL_MS,
+  UsersRepository,
+  type NewSession,
+  type Session,
+} from '../../store/users.repository.js';
 import { authenticateSession, clearSessionCookies, sessionToken, setSessionCookies } from '../session.js';
 import type { RouteModule } from './index.js';
 import { errorResponse, isoTime } from './resource-schemas.js';
@@ -15,7 +29,7 @@ const signInBody = z
   .strict();
 
 const sessionResponse = z.object({
-  user: z.object({ id: z.string(), email: z.string() }),
+  user: z.object({ id: z.string(), email: z.string(), role: z.enum(ROLES) }),
   workspace: z.object({ id: z.string(), name: z.string() }),
   csrf_token: z.string().describe('send it back in the x-csrf-token header on every POST, PUT and DELETE'),
   expires_at: isoTime,
@@ -23,41 +37,23 @@ const sessionResponse = z.object({
 
 const tags = ['session'];
 
-/** Failed sign-ins allowed per email in a window before it is refused for the rest of the window. */
-export const SIGN_IN_FAILURES = { max: 10, windowMs: 15 * 60_000 };
+/** Loopback callers (this host, a local proxy that forwards nothing) are not locked out by address. */
+const isLoopback = (ip: string): boolean =>
+  ip === '::1' || ip.startsWith('127.') || ip === '::ffff:127.0.0.1';
 
-/** Counts failed sign-ins per email (in memory: a password guesser gets 10 tries per 15 minutes). */
-class FailedSignIns {
-  private readonly byEmail = new Map<string, { count: number; until: number }>();
-
-  check(email: string, now: number): void {
-    const f = this.byEmail.get(email);
-    if (f && f.until > now && f.count >= SIGN_IN_FAILURES.max) {
-      const minutes = Math.ceil((f.until - now) / 60_000);
-      throw new BatonError(
-        'rate_limited',
-        `too many failed sign-ins for this email: try again in ${minutes} minute${minutes > 1 ? 's' : ''}`,
-      );
-    }
-  }
-
-  fail(email: string, now: number): void {
-    if (this.byEmail.size > 10_000) {
-      for (const [k, v] of this.byEmail) if (v.until <= now) this.byEmail.delete(k);
-    }
-    const f = this.byEmail.get(email);
-    if (!f || f.until <= now) this.byEmail.set(email, { count: 1, until: now + SIGN_IN_FAILURES.windowMs });
-    else f.count += 1;
-  }
-
-  succeed(email: string): void {
-    this.byEmail.delete(email);
-  }
+function refuse(reply: FastifyReply, until: number, now: number, what: string): never {
+  const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+  const minutes = Math.ceil(seconds / 60);
+  reply.header('retry-after', String(seconds));
+  throw new BatonError(
+    'rate_limited',
+    `too many failed sign-ins for ${what}: try again in ${minutes} minute${minutes > 1 ? 's' : ''}`,
+    { retry_after_seconds: seconds },
+  );
 }
-
 function toResponse(s: Session): z.infer<typeof sessionResponse> {
   return {
-    user: { id: s.user.id, email: s.user.email },
+    user: { id: s.user.id, email: s.user.email, role: s.user.role },
     workspace: { id: s.workspaceId, name: s.workspaceName },
     csrf_token: s.csrfToken,
     expires_at: new Date(s.expiresAt).toISOString(),
@@ -67,7 +63,40 @@ function toResponse(s: Session): z.infer<typeof sessionResponse> {
 /** Public routes (they authenticate with the cookie themselves), registered outside the bearer-key scope. */
 export const sessionRoutes: RouteModule = (app, ctx) => {
   const users = new UsersRepository(ctx.store);
-  const failures = new FailedSignIns();
+  const failures = new SignInFailuresRepository(ctx.store);
+  const policy = DEFAULT_LOCKOUT;
+
+  /** Counts the failure against the email and the address, and audits it in each workspace of the email. */
+  async function failedSignIn(
+    body: { email: string; workspace?: string },
+    ip: string,
+    keys: string[],
+    now: number,
+  ): Promise<void> {
+    const lockedUntil: (number | null)[] = [];
+    for (const key of keys) {
+      const max = key.startsWith('email:') ? policy.perEmail : policy.perAddress;
+      lockedUntil.push(await failures.fail(key, max, policy, now));
+    }
+    for (const u of await users.byEmail(body.email, body.workspace)) {
+      const target = { type: 'user', id: u.id };
+      const entry = {
+        workspaceId: u.workspaceId,
+        at: now,
+        actor: { type: 'anonymous' as const, id: null },
+        target,
+        ip,
+      };
+      await recordAudit(ctx.store, { ...entry, action: 'user.sign_in_failed' });
+      if (lockedUntil[0]) {
+        await recordAudit(ctx.store, {
+          ...entry,
+          action: 'user.locked',
+          details: { until: new Date(lockedUntil[0]).toISOString() },
+        });
+      }
+    }
+  }
 
   app.post(
     '/api/v1/session',
@@ -77,18 +106,34 @@ export const sessionRoutes: RouteModule = (app, ctx) => {
         summary: 'Sign in: sets the HttpOnly session cookie (SameSite=Lax, Secure over HTTPS)',
         security: [],
         body: signInBody,
+        description:
+          'After 5 failed sign-ins for an email (or 20 from one address) within 15 minutes, sign-in is refused ' +
+          'for 15 minutes with 429 `rate_limited` and a Retry-After header.',
         response: { 200: sessionResponse, 401: errorResponse, 422: errorResponse, 429: errorResponse },
       },
     },
     async (req, reply) => {
       const now = ctx.clock.now();
       const email = req.body.email.trim().toLowerCase();
-      failures.check(email, now);
-      const s = await users.signIn(req.body, now).catch((e: unknown) => {
-        if (isBatonError(e) && e.code === 'unauthorized') failures.fail(email, now);
+      const keys = [emailKey(email), ...(isLoopback(req.ip) ? [] : [addressKey(req.ip)])];
+      const locked = await failures.lockedUntil(keys, now);
+      if (locked !== null) refuse(reply, locked, now, 'this email or address');
+      let s: NewSession;
+      try {
+        s = await users.signIn(req.body, now);
+      } catch (e) {
+        if (isBatonError(e) && e.code === 'unauthorized') await failedSignIn(req.body, req.ip, keys, now);
         throw e;
+      }
+      await failures.clear(emailKey(email));
+      await recordAudit(ctx.store, {
+        workspaceId: s.workspaceId,
+        at: now,
+        actor: { type: 'user', id: s.user.id, role: s.user.role },
+        action: 'user.sign_in',
+        target: { type: 'user', id: s.user.id },
+        ip: req.ip,
       });
-      failures.succeed(email);
       setSessionCookies(req, reply, { token: s.token, csrfToken: s.csrfToken, maxAgeMs: SESSION_TTL_MS });
       return toResponse(s);
     },
