@@ -7,6 +7,7 @@ import { channelFindings } from './channels.js';
 import { contentFindings } from './content.js';
 import { goalFindings, windowFindings } from './goal.js';
 import { holdoutFindings } from './holdout.js';
+import { smsFindings } from './sms.js';
 import type { Finding, LintFacts } from './types.js';
 
 export * from './types.js';
@@ -22,6 +23,7 @@ export function lint(spec: CampaignSpec, facts: LintFacts): Finding[] {
     ...cadenceFindings(spec, facts),
     ...overlapFindings(spec, facts),
     ...holdoutFindings(spec, facts),
+    ...smsFindings(spec),
   ];
   return [...all.filter((f) => f.severity === 'blocking'), ...all.filter((f) => f.severity === 'warning')];
 }

@@ -69,6 +69,18 @@ const CASES: Array<{
   passes: () => [CampaignSpec, LintFacts];
 }> = [
   {
+    // 3GPP TS 23.040 §9.2.3.24.1: 160 GSM-7 characters fit one SMS, 161 need two parts.
+    code: 'sms_segments',
+    triggers: () => [smsSpec('a'.repeat(161)), facts()],
+    passes: () => [smsSpec('a'.repeat(160)), facts()],
+  },
+  {
+    // 3GPP TS 23.038 §6.2.1: "é" is in the GSM-7 alphabet, "ê" is not.
+    code: 'sms_ucs2',
+    triggers: () => [smsSpec('Fête ce soir'), facts()],
+    passes: () => [smsSpec('Café ce soir'), facts()],
+  },
+  {
     code: 'goal_missing',
     triggers: () => [spec({ goal: undefined }), facts()],
     passes: () => [spec(), facts()],
@@ -284,6 +296,13 @@ const CASES: Array<{
     ],
   },
 ];
+
+function smsSpec(body: string): CampaignSpec {
+  return spec({
+    channels: ['email', 'task', 'sms'],
+    sequence: [...BASE.sequence!, { id: 'text', channel: 'sms', delay: '1d', body }],
+  });
+}
 
 describe('campaign guardrails', () => {
   it('find nothing wrong with a well-formed campaign', () => {

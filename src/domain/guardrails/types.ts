@@ -33,6 +33,8 @@ export const FINDING_CODES = [
   'frequency_cap_exceeded',
   'audience_overlap',
   'holdout_too_small',
+  'sms_segments',
+  'sms_ucs2',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
