@@ -10,7 +10,30 @@ export const CHANNELS = ['email', 'ads', 'social', 'sms', 'webhook', 'task', 'lo
 export type Channel = (typeof CHANNELS)[number];
 
 export const OBJECTIVES = ['leads', 'launch', 'pipeline', 'awareness', 'retention', 'custom'] as const;
-export const GOAL_METRICS = ['conversions', 'unique_converters', 'value', 'rate'] as const;
+export const GOAL_METRICS = [
+  'conversions',
+  'unique_converters',
+  'value',
+  'rate',
+  /** Σ amount of deal events (e.g. `Opportunity Created`) on the accounts of enrolled contacts. */
+  'pipeline_created',
+  /** Σ amount of won deals (e.g. `Deal Won`) on the accounts of enrolled contacts. */
+  'revenue_won',
+] as const;
+/** Goal metrics counted per account (a deal), not per contact. */
+export const ACCOUNT_GOAL_METRICS: ReadonlySet<string> = new Set(['pipeline_created', 'revenue_won']);
+
+/**
+ * The buyer-journey stage a campaign or step is aimed at (`targets`), the one it hopes to move people to
+ * (`moves_to`), and, on a step, the stage its content is made for (`intent`: a demo offer is `decision`).
+ */
+export const stageIntentSchema = z
+  .object({
+    targets: z.string().min(1).optional(),
+    moves_to: z.string().min(1).optional(),
+    intent: z.string().min(1).optional(),
+  })
+  .strict();
 export const ATTRIBUTION_MODELS = [
   'first_touch',
   'last_touch',
@@ -145,6 +168,7 @@ export const stepSchema = z
       .optional(),
     /** Webhook target (checked against the workspace's allowed hosts at send time). */
     webhook: z.object({ url: z.url() }).strict().optional(),
+    stage: stageIntentSchema.optional(),
   })
   .strict();
 
@@ -245,7 +269,7 @@ export const campaignSchema = z
       .strict()
       .optional(),
     sender: z.string().optional(),
-    stage: z.object({ targets: z.string().optional(), moves_to: z.string().optional() }).strict().optional(),
+    stage: stageIntentSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

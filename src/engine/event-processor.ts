@@ -3,12 +3,13 @@
 // exited enrollment changes nothing), so events may be read twice: after a crash between the effects and
 // the cursor update, by two workers at once, and on PostgreSQL on purpose (see SEQ_OVERLAP).
 import type { Kysely } from 'kysely';
-import type { CampaignSpec } from '../domain/campaign.js';
+import { ACCOUNT_GOAL_METRICS, type CampaignSpec } from '../domain/campaign.js';
 import type { Store } from '../store/db.js';
 import { appendEvents } from '../store/events.repository.js';
 import { newId } from '../store/ids.js';
 import { fromJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
+import { recordAccountConversion } from './account-conversions.js';
 import { activeEnrollmentsOfAccount, exitEnrollments } from './exits.js';
 import { advanceJourneys } from './journey-pass.js';
 
@@ -51,6 +52,7 @@ interface EventRow {
   type: string;
   message_id: string | null;
   contact_id: string | null;
+  account_id: string | null;
   occurred_at: number;
   properties: unknown;
   campaign_id: string | null;
@@ -73,6 +75,7 @@ export async function processEvents(store: Store, now: number): Promise<ProcessC
         'type',
         'message_id',
         'contact_id',
+        'account_id',
         'occurred_at',
         'properties',
         'campaign_id',
@@ -83,7 +86,8 @@ export async function processEvents(store: Store, now: number): Promise<ProcessC
       .execute()) as EventRow[];
     const fresh = rows.filter((r) => Number(r.seq) > cursor);
     for (const e of rows) {
-      if (!e.contact_id) continue;
+      // An event with only an account (a deal imported from the CRM) can still be an account-level goal.
+      if (!e.contact_id && !e.account_id) continue;
       let list = campaigns.get(e.workspace_id);
       if (!list) {
         list = await activeCampaigns(db, e.workspace_id, now);
@@ -177,16 +181,34 @@ async function applyEvent(
   now: number,
 ): Promise<{ conversions: number; exited: number }> {
   const ws = e.workspace_id;
-  const contactId = e.contact_id!;
   const type = e.type;
   const occurredAt = Number(e.occurred_at);
   let conversions = 0;
   let exited = 0;
 
   // Which campaigns does this event concern at all? Most customer events concern none: no query then.
-  const goalHits = e.message_id?.startsWith(CONVERSION_PREFIX)
+  const allGoalHits = e.message_id?.startsWith(CONVERSION_PREFIX)
     ? []
     : campaigns.filter((c) => c.spec.goal?.event === type);
+  // Pipeline goals count deals per account (src/engine/account-conversions.ts).
+  const accountHits = allGoalHits.filter((c) => ACCOUNT_GOAL_METRICS.has(c.spec.goal!.metric));
+  if (accountHits.length > 0) {
+    const props = fromJson<Record<string, unknown>>(e.properties, {});
+    for (const c of accountHits) {
+      if (!matchesFilter(c.spec.goal!.filter, props)) continue;
+      conversions += await recordAccountConversion(
+        db,
+        c,
+        e,
+        props,
+        now,
+        `${CONVERSION_PREFIX}${c.id}:${e.id}`,
+      );
+    }
+  }
+  if (!e.contact_id) return { conversions, exited };
+  const contactId = e.contact_id;
+  const goalHits = allGoalHits.filter((c) => !ACCOUNT_GOAL_METRICS.has(c.spec.goal!.metric));
   const everyCampaign = EVERY_CAMPAIGN_EXITS.has(type);
   const exitHits = campaigns.filter(
     (c) =>

@@ -164,7 +164,7 @@ export interface CampaignReport {
   learnings: { text: string; author: string | null; updatedAt: number } | null;
 }
 
-/** Cumulative goal progress from the treated arm's conversions (count, first per contact, or value). */
+/** Cumulative goal progress from the treated arm's conversions (count, first per contact, or value/amount). */
 export function goalSeries(
   metric: NonNullable<CampaignSpec['goal']>['metric'],
   conversions: readonly ReportConversion[],
@@ -174,7 +174,7 @@ export function goalSeries(
   let total = 0;
   const out: PacingPoint[] = [];
   for (const c of sorted) {
-    if (metric === 'value') total += c.value;
+    if (metric === 'value' || metric === 'pipeline_created' || metric === 'revenue_won') total += c.value;
     else if (metric === 'unique_converters') {
       if (seen.has(c.contactId)) continue;
       seen.add(c.contactId);
@@ -390,7 +390,7 @@ export function buildReport(input: ReportInput): CampaignReport {
   if (!budget) cost = unavailable('no budget or spend is recorded for this campaign');
   else {
     const results =
-      goal && goal.metric !== 'rate' && goal.metric !== 'value'
+      goal && (goal.metric === 'conversions' || goal.metric === 'unique_converters')
         ? (series.at(-1)?.actual ?? 0)
         : treatedConversions.length;
     const basis = totalSpend !== undefined ? 'spend' : 'budget';
