@@ -27,7 +27,16 @@ export interface OutboundMessage {
 }
 
 export type SendResult =
-  | { status: 'sent'; providerMessageId?: string; details?: Record<string, unknown> }
+  | {
+      status: 'sent';
+      providerMessageId?: string;
+      details?: Record<string, unknown>;
+      /**
+       * The step stays open until something outside the dispatcher resolves it (a sales task completed,
+       * skipped or expired): the next step is planned then, not now.
+       */
+      holdsStep?: boolean;
+    }
   /** A temporary failure: the dispatcher retries with backoff. */
   | { status: 'retry'; error: string; retryAfterMs?: number }
   /** A permanent failure; `bounce: 'hard'` also suppresses the address. */

@@ -6,10 +6,11 @@ import { AdsChannel } from './ads.channel.js';
 import { ChannelRegistry } from './channel.js';
 import { EmailChannel } from './email.channel.js';
 import { LogChannel } from './log.channel.js';
+import { TaskChannel } from './task.channel.js';
 import { SmsChannel, type SmsProviderOptions } from './sms.channel.js';
 import { WebhookChannel } from './webhook.channel.js';
 
-export const LOGGED_CHANNELS = ['log', 'ads', 'social', 'task'] as const;
+export const LOGGED_CHANNELS = ['log', 'ads', 'social'] as const;
 
 export interface ChannelOptions {
   /** Signs tracking and unsubscribe links. */
@@ -27,6 +28,7 @@ export interface ChannelOptions {
 export function defaultChannels(store: Store, options?: ChannelOptions): ChannelRegistry {
   const registry = new ChannelRegistry();
   for (const name of LOGGED_CHANNELS) registry.register(new LogChannel(store, name));
+  registry.register(new TaskChannel(store));
   // Ads steps fill the workspace's ads audiences (exported as customer-list files).
   registry.register(new AdsChannel(store));
   // Webhooks are signed with a secret derived from the instance secret: without options they are logged.

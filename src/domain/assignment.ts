@@ -33,3 +33,12 @@ export function assignVariant(
   }
   return variants[variants.length - 1]!.id;
 }
+
+/**
+ * Auto-winner steps: whether a contact is in the share that tests the variants at once (true) or is held
+ * back for the winner (false). Its own hash, independent of the arm and of the variant draw, so the test
+ * share splits across variants by their weights.
+ */
+export function inTestShare(campaignId: string, stepId: string, contactId: string, share: number): boolean {
+  return unitHash('test', campaignId, stepId, contactId) < share;
+}

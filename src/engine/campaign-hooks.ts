@@ -8,6 +8,7 @@ import type { LaunchHooks, TickHooks } from '../store/campaigns/lifecycle.js';
 import { resolveAudience, type ReachChannel } from '../store/audience.js';
 import type { Store } from '../store/db.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
+import { AWAITING_WINNER } from './auto-winner.js';
 import { buildRuntime } from './campaign-runtime.js';
 import { enrollContacts, type EnrollContact, type EnrollResult } from './enroller.js';
 
@@ -40,7 +41,10 @@ export async function enrollAudience(tx: Store, c: Campaign, now: number): Promi
   return enrollContacts(tx, rt, contacts, now);
 }
 
-/** Held touches of a resumed campaign go back to the queue, due now at the earliest. */
+/**
+ * Held touches of a resumed campaign go back to the queue, due now at the earliest. Touches awaiting an
+ * auto-winner decision stay held: the decision releases them (`auto-winner.ts`).
+ */
 export async function releaseHeldTouches(
   store: Store,
   workspaceId: string,
@@ -57,6 +61,7 @@ export async function releaseHeldTouches(
     .where('workspace_id', '=', workspaceId)
     .where('campaign_id', '=', campaignId)
     .where('status', '=', 'held')
+    .where((eb) => eb.or([eb('reason', 'is', null), eb('reason', '!=', AWAITING_WINNER)]))
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

@@ -23,6 +23,7 @@ import { newId } from '../store/ids.js';
 import { fromJson, toJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
 import { stepContent, type CampaignRuntime } from './campaign-runtime.js';
+import { AWAITING_WINNER, decidedVariants, hasTestSteps, stepVariant } from './auto-winner.js';
 import { planStep } from './enroller.js';
 import { exitEnrollments } from './exits.js';
 import { campaignKey, RuntimeCache, type CampaignState } from './runtime-cache.js';
@@ -68,6 +69,7 @@ type Decision =
   | { kind: 'cancel'; reason: string }
   | { kind: 'hold' };
 
+const NONE_DECIDED: ReadonlyMap<string, string> = new Map();
 const OUTCOME_TYPES: TouchOutcome[] = ['delivered', 'opened', 'clicked', 'replied'];
 const emptyStats = (): BatchStats => ({
   claimed: 0,
@@ -438,6 +440,13 @@ export class Dispatcher {
   ): Promise<void> {
     const rows: Insertable<Database['touches']>[] = [];
     const completed: string[] = [];
+    // Auto-winner steps: the decided variant per campaign, looked up once per batch.
+    const decided = new Map<string, Map<string, string>>();
+    for (const { touch, rt } of items) {
+      const key = campaignKey(touch.workspace_id, touch.campaign_id);
+      if (!decided.has(key) && hasTestSteps(rt.spec.sequence))
+        decided.set(key, await decidedVariants(db, touch.workspace_id, touch.campaign_id));
+    }
     for (const { touch, rt, from } of items) {
       const index = touch.step_index + 1;
       const plan = planStep(rt, index, from, contacts.get(touch.contact_id)?.time_zone ?? null);
@@ -447,6 +456,11 @@ export class Dispatcher {
       }
       const step = rt.steps[index]!;
       const skipped = 'skip' in plan;
+      const { variantId, held } = stepVariant(
+        step.step,
+        enrollments.get(touch.enrollment_id)?.variants,
+        decided.get(campaignKey(touch.workspace_id, touch.campaign_id)) ?? NONE_DECIDED,
+      );
       rows.push({
         id: newId('tch', now),
         workspace_id: touch.workspace_id,
@@ -456,9 +470,9 @@ export class Dispatcher {
         step_id: step.step.id,
         step_index: index,
         channel: step.step.channel,
-        variant_id: enrollments.get(touch.enrollment_id)?.variants[step.step.id] ?? null,
+        variant_id: variantId,
         priority: rt.priority,
-        status: skipped ? 'skipped' : 'planned',
+        status: skipped ? 'skipped' : held ? 'held' : 'planned',
         due_at: skipped ? now : plan.dueAt,
         lease_until: null,
         claimed_by: null,
@@ -466,7 +480,7 @@ export class Dispatcher {
         deferrals: 0,
         planned_at: now,
         sent_at: null,
-        reason: skipped ? 'window_closed' : null,
+        reason: skipped ? 'window_closed' : held ? AWAITING_WINNER : null,
         message_id: null,
         details: '{}',
       });

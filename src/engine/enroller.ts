@@ -1,12 +1,13 @@
 // Enrollment: each audience contact gets one enrollment per campaign (deterministic arm and variants),
 // and each treatment enrollment gets its first touch planned. Holdout enrollments get no touches.
 import type { Insertable, Kysely } from 'kysely';
-import { assignArm, assignVariant } from '../domain/assignment.js';
+import { assignArm, assignVariant, inTestShare } from '../domain/assignment.js';
 import { planDueAt } from '../planning/index.js';
 import type { Store } from '../store/db.js';
 import { newId } from '../store/ids.js';
 import { toJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
+import { AWAITING_WINNER, decidedVariants, hasTestSteps, stepVariant } from './auto-winner.js';
 import type { CampaignRuntime } from './campaign-runtime.js';
 
 export interface EnrollContact {
@@ -63,6 +64,10 @@ export async function enrollContacts(
   const abSteps = rt.steps.filter((s) => s.step.variants && s.step.variants.length > 0);
   // Always-on programs may let a person in again some time after the last enrollment ended.
   const reentry = rt.spec.reentry?.allowed ? rt.spec.reentry.after_days * 86_400_000 : null;
+  // Auto-winner steps: only the test share draws a variant; once decided, everyone gets the decided one.
+  const decided = hasTestSteps(rt.spec.sequence)
+    ? await decidedVariants(db, rt.workspaceId, rt.id)
+    : new Map<string, string>();
   for (let i = 0; i < contacts.length; i += CHUNK) {
     const chunk = contacts.slice(i, i + CHUNK);
     const prior = new Map<string, { cycle: number; active: boolean; exitedAt: number }>();
@@ -99,7 +104,9 @@ export async function enrollContacts(
       const arm = assignArm(rt.id, c.id, rt.holdoutPercent);
       const variants: Record<string, string> = {};
       for (const s of abSteps) {
-        const v = assignVariant(rt.id, s.step.id, c.id, s.step.variants!);
+        const test = s.step.test;
+        if (test && !decided.has(s.step.id) && !inTestShare(rt.id, s.step.id, c.id, test.share)) continue;
+        const v = decided.get(s.step.id) ?? assignVariant(rt.id, s.step.id, c.id, s.step.variants!);
         if (v) variants[s.step.id] = v;
       }
       const enrollmentId = newId('enr', now);
@@ -129,6 +136,7 @@ export async function enrollContacts(
       const skipped = 'skip' in plan;
       if (skipped) result.skippedWindowClosed++;
       else result.touchesPlanned++;
+      const { variantId, held } = stepVariant(first.step, variants, decided);
       touches.push({
         id: newId('tch', now),
         workspace_id: rt.workspaceId,
@@ -138,9 +146,9 @@ export async function enrollContacts(
         step_id: first.step.id,
         step_index: 0,
         channel: first.step.channel,
-        variant_id: variants[first.step.id] ?? null,
+        variant_id: variantId,
         priority: rt.priority,
-        status: skipped ? 'skipped' : 'planned',
+        status: skipped ? 'skipped' : held ? 'held' : 'planned',
         due_at: skipped ? now : plan.dueAt,
         lease_until: null,
         claimed_by: null,
@@ -148,7 +156,7 @@ export async function enrollContacts(
         deferrals: 0,
         planned_at: now,
         sent_at: null,
-        reason: skipped ? 'window_closed' : null,
+        reason: skipped ? 'window_closed' : held ? AWAITING_WINNER : null,
         message_id: null,
         details: '{}',
       });

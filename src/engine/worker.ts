@@ -8,6 +8,7 @@ import { CampaignsRepository } from '../store/campaigns.repository.js';
 import { tickLifecycle } from '../store/campaigns/lifecycle.js';
 import type { Store } from '../store/db.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
+import { decideAutoWinners, nextAutoWinnerAt } from './auto-winner.js';
 import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
 import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats } from './dispatcher.js';
@@ -31,6 +32,8 @@ export interface TickStats extends BatchStats {
   now: number;
   lifecycleChanges: number;
   enrolled: number;
+  /** Auto-winner tests decided in this tick. */
+  decided: number;
 }
 
 export class Worker {
@@ -58,16 +61,21 @@ export class Worker {
     const now = this.clock.now();
     let lifecycleChanges = 0;
     let enrolled = 0;
-    for (const ws of await new WorkspacesRepository(this.store).list()) {
+    const workspaces = await new WorkspacesRepository(this.store).list();
+    for (const ws of workspaces) {
       lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
       enrolled += await this.enrollDynamic(ws.id, now);
     }
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
+    // Auto-winner tests whose time has come are decided on the events just processed, and their held
+    // touches released before this tick's drain.
+    let decided = 0;
+    for (const ws of workspaces) decided += (await decideAutoWinners(this.store, ws.id, now)).length;
     // On the real-clock loop, `stop()` ends the drain after the batch in flight (graceful shutdown).
     const batch = this.loop
       ? await this.dispatcher.drain(now, 20, () => this.running)
       : await this.dispatcher.drain(now);
-    const stats = { ...batch, now, lifecycleChanges, enrolled };
+    const stats = { ...batch, now, lifecycleChanges, enrolled, decided };
     this.options.onTick?.(stats);
     return stats;
   }
@@ -86,6 +94,7 @@ export class Worker {
     if (due?.t !== null && due?.t !== undefined) next = Math.min(next, Number(due.t));
     const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
     for (const ws of await new WorkspacesRepository(this.store).list()) {
+      next = Math.min(next, await nextAutoWinnerAt(this.store, ws.id));
       const live = await new CampaignsRepository(this.store).list(ws.id, {
         statuses: ['scheduled', 'running', 'paused'],
       });

@@ -182,8 +182,16 @@ export function formatReport(report: CampaignReport): string[] {
     out.push(
       `  step ${x.step} (${x.metric}, control ${x.control}): ${rec}${x.winner ? ` — ${x.winner}` : ''}`,
     );
+    if (x.autoWinner) {
+      const w = x.autoWinner;
+      out.push(
+        `    auto-winner: decided ${new Date(w.decidedAt).toISOString()} (due ${new Date(w.decideAt).toISOString()}, first send ${new Date(w.firstSendAt).toISOString()}) by ${w.decidedBy.replace('_', ' ')}: ${w.variantId} to ${w.released} held contacts`,
+      );
+    }
     for (const arm of x.arms) {
-      const cmp = x.decision?.comparisons.find((k) => k.variantId === arm.variant);
+      const cmp = (x.decision?.comparisons ?? x.autoWinner?.comparisons)?.find(
+        (k) => k.variantId === arm.variant,
+      );
       const best = x.decision?.chanceToBeBest?.[arm.variant];
       out.push(
         `    ${pad(arm.variant, 10)} ${rateText(arm.rate)}` +

@@ -23,6 +23,7 @@ import {
   experimentSections,
   liftSection,
   unavailable,
+  type AutoWinnerRecord,
   type ExperimentSection,
   type LiftSection,
 } from './report-sections.js';
@@ -83,6 +84,8 @@ export interface ReportInput {
   /** The reference campaign named by the plan: its cumulative series and window. */
   reference?: { id: string; series: PacingPoint[]; windowStart: number; windowEnd: number } | null;
   review?: { learnings: string; author: string | null; updatedAt: number } | null;
+  /** Recorded auto-winner decisions of the campaign's test steps. */
+  autoWinners?: readonly AutoWinnerRecord[];
   now: number;
 }
 
@@ -139,7 +142,7 @@ export interface CostSection {
   byChannel: Array<{ channel: string; spend: number; credited: number; costPerResult: number | null }>;
 }
 
-export type { ExperimentArm, ExperimentSection, LiftSection } from './report-sections.js';
+export type { AutoWinnerRecord, ExperimentArm, ExperimentSection, LiftSection } from './report-sections.js';
 
 export interface CampaignReport {
   campaign: {
@@ -394,7 +397,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         ? (series.at(-1)?.actual ?? 0)
         : treatedConversions.length;
     const basis = totalSpend !== undefined ? 'spend' : 'budget';
-    const amount = totalSpend ?? budget.amount;
+    const amount = totalSpend ?? budget?.amount ?? 0;
     const headline = attribution.available
       ? attribution.byChannel.models.find((m) => m.model === attribution.headline)
       : undefined;

@@ -10,6 +10,7 @@ import {
   type ReportConversion,
   type ReportInput,
 } from '../measure/report.js';
+import { listAutoWinnerDecisions } from './auto-winner.repository.js';
 import { CampaignsRepository, type Campaign } from './campaigns.repository.js';
 import type { Store } from './db.js';
 import { fromJson } from './json.js';
@@ -181,6 +182,7 @@ export async function loadReportInput(
     review: review
       ? { learnings: review.learnings, author: review.author, updatedAt: review.updatedAt }
       : null,
+    autoWinners: await listAutoWinnerDecisions(store.db, workspaceId, campaignId),
     now,
   };
 }

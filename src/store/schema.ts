@@ -340,6 +340,26 @@ export interface CampaignReviewsTable {
   updated_at: number;
 }
 
+export interface AutoWinnerDecisionsTable {
+  workspace_id: string;
+  campaign_id: string;
+  step_id: string;
+  /** The step's first send: `decide_after` counts from it. */
+  first_send_at: number;
+  decide_at: number;
+  decided_at: number;
+  metric: string;
+  /** The variant the held-back contacts get. */
+  variant_id: string;
+  verdict: string;
+  decided_by: string;
+  reason: string;
+  /** JSON: the arms at the decision ({ id, n, successes }[]) and the test's comparisons. */
+  arms: unknown;
+  /** Held touches handed the variant. */
+  released: number;
+}
+
 export interface UsersTable {
   id: string;
   workspace_id: string;
@@ -437,6 +457,7 @@ export interface Database {
   journey_stage_changes: JourneyStageChangesTable;
   campaign_reviews: CampaignReviewsTable;
   users: UsersTable;
+  auto_winner_decisions: AutoWinnerDecisionsTable;
   user_sessions: UserSessionsTable;
   sign_in_failures: SignInFailuresTable;
   approvals: ApprovalsTable;

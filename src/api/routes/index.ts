@@ -23,6 +23,8 @@ import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
 import { adsAudiencesRoutes } from './ads-audiences.routes.js';
 import { sessionRoutes } from './session.routes.js';
+import { tasksRoutes } from './tasks.routes.js';
+import { spendRoutes } from './spend.routes.js';
 import { smsRoutes } from './sms.routes.js';
 
 export type TypedApp = FastifyInstance<
@@ -54,4 +56,6 @@ export const apiRouteModules: RouteModule[] = [
   calendarRoutes,
   adsAudiencesRoutes,
   reportsRoutes,
+  tasksRoutes,
+  spendRoutes,
 ];

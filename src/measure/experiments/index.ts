@@ -9,3 +9,4 @@ export * from './srm.js';
 export * from './power.js';
 export * from './decide-winner.js';
 export * from './ab-report.js';
+export * from './auto-winner.js';
