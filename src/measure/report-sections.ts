@@ -4,11 +4,13 @@ import { isBatonError } from '../domain/errors.js';
 import {
   decideWinner,
   twoProportionTest,
+  type AutoWinnerRecord,
   type TwoProportionResult,
   type WinnerDecision,
 } from './experiments/index.js';
 import { rate, type Funnel, type FunnelStage, type Rate } from './funnel.js';
 import { holdoutLift, type HoldoutLift } from './lift.js';
+export type { AutoWinnerArm, AutoWinnerRecord } from './experiments/index.js';
 import type { ReportCampaign, ReportInput, ReportPlan, Unavailable } from './report.js';
 
 export interface ExperimentArm {
@@ -29,6 +31,11 @@ export interface ExperimentSection {
   winner: string | null;
   reason: string;
   decision: WinnerDecision | null;
+  /**
+   * Auto-winner steps: the recorded decision (its arms are the test share at the decision; the held contacts
+   * then got the chosen variant and are not compared), or null while the test runs or for a plain A/B step.
+   */
+  autoWinner: AutoWinnerRecord | null;
 }
 
 export type LiftSection =
@@ -53,6 +60,7 @@ export function experimentSections(
   funnel: Funnel,
   decisionAt: number | null,
   now: number,
+  autoWinners: readonly AutoWinnerRecord[] = [],
 ): ExperimentSection[] {
   const declared = new Map((plan.measurement?.experiments ?? []).map((x) => [x.step, x.metric]));
   const out: ExperimentSection[] = [];
@@ -60,6 +68,11 @@ export function experimentSections(
     if (!step.variants) continue;
     const metric: FunnelStage = step.test?.metric ?? declared.get(step.id) ?? 'clicked';
     const control = step.variants[0]!.id;
+    const recorded = autoWinners.find((d) => d.stepId === step.id);
+    if (recorded) {
+      out.push(recordedSection(step.id, metric, control, recorded));
+      continue;
+    }
     const rows = new Map(funnel.variants.filter((v) => v.step === step.id).map((v) => [v.variant, v]));
     const counts = step.variants.map((v) => {
       const row = rows.get(v.id);
@@ -91,6 +104,7 @@ export function experimentSections(
             ? `the control variant ${control} was sent to nobody yet`
             : 'fewer than two variants were sent: nothing to compare yet',
         decision: null,
+        autoWinner: null,
       });
       continue;
     }
@@ -113,12 +127,51 @@ export function experimentSections(
         winner: decision.verdict === 'winner' ? decision.chosenVariant : null,
         reason: decision.reason,
         decision,
+        autoWinner: null,
       });
     } catch (e) {
-      out.push({ ...base, recommendation: null, winner: null, reason: errorReason(e), decision: null });
+      out.push({
+        ...base,
+        recommendation: null,
+        winner: null,
+        reason: errorReason(e),
+        decision: null,
+        autoWinner: null,
+      });
     }
   }
   return out;
+}
+
+/** A decided auto-winner step: the test share's arms at the decision and the recorded verdict. */
+function recordedSection(
+  step: string,
+  metric: FunnelStage,
+  control: string,
+  d: AutoWinnerRecord,
+): ExperimentSection {
+  const c = d.arms.find((a) => a.id === control);
+  const arms: ExperimentArm[] = d.arms.map((a) => ({
+    variant: a.id,
+    n: a.n,
+    successes: a.successes,
+    rate: rate(a.successes, a.n, 'touched'),
+    versusControl:
+      a.id !== control && a.n > 0 && c && c.n > 0
+        ? twoProportionTest({ conversions: c.successes, n: c.n }, { conversions: a.successes, n: a.n })
+        : null,
+  }));
+  return {
+    step,
+    metric,
+    control,
+    arms,
+    recommendation: d.verdict,
+    winner: d.verdict === 'winner' ? d.variantId : null,
+    reason: `decided: ${d.reason}; ${d.released} held contact${d.released === 1 ? '' : 's'} sent ${d.variantId}`,
+    decision: null,
+    autoWinner: d,
+  };
 }
 
 /**

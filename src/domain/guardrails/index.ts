@@ -2,6 +2,7 @@
 // uncoordinated channels, no measurement plan — as findings with stable codes, computed from a spec and facts.
 import type { CampaignSpec } from '../campaign.js';
 import { audienceFindings, overlapFindings } from './audience.js';
+import { autoWinnerFindings } from './auto-winner.js';
 import { cadenceFindings } from './cadence.js';
 import { channelFindings } from './channels.js';
 import { contentFindings } from './content.js';
@@ -24,6 +25,7 @@ export function lint(spec: CampaignSpec, facts: LintFacts): Finding[] {
     ...overlapFindings(spec, facts),
     ...holdoutFindings(spec, facts),
     ...smsFindings(spec),
+    ...autoWinnerFindings(spec, facts),
   ];
   return [...all.filter((f) => f.severity === 'blocking'), ...all.filter((f) => f.severity === 'warning')];
 }

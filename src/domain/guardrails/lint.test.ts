@@ -295,7 +295,43 @@ const CASES: Array<{
       }),
     ],
   },
+  {
+    code: 'test_without_variants',
+    triggers: () => [
+      spec({
+        sequence: [{ ...BASE.sequence![0]!, test: { share: 0.2, decide_after: '1d' } }, BASE.sequence![1]!],
+      }),
+      facts(),
+    ],
+    passes: () => [spec(), facts()],
+  },
+  {
+    // R: power.prop.test(p1 = .5, p2 = .6, power = .8) → n = 387.3 per group (388 contacts per variant).
+    // A 20% share of 3,870 contacts split 1:1 is 387 per variant (one short); of 3,880 it is 388.
+    code: 'test_share_too_small',
+    triggers: () => [abTest(0.2), facts({ audience: { ...facts().audience!, count: 3870 } })],
+    passes: () => [abTest(0.2), facts({ audience: { ...facts().audience!, count: 3880 } })],
+  },
 ];
+
+function abTest(share: number): CampaignSpec {
+  return spec({
+    sequence: [
+      {
+        id: 'intro',
+        channel: 'email',
+        delay: '0d',
+        template: 'templates/intro.mjml',
+        variants: [
+          { id: 'a', subject: 'Hi' },
+          { id: 'b', subject: 'Hello' },
+        ],
+        test: { share, decide_after: '1d' },
+      },
+      BASE.sequence![1]!,
+    ],
+  });
+}
 
 function smsSpec(body: string): CampaignSpec {
   return spec({

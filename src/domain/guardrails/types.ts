@@ -35,6 +35,8 @@ export const FINDING_CODES = [
   'holdout_too_small',
   'sms_segments',
   'sms_ucs2',
+  'test_without_variants',
+  'test_share_too_small',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
