@@ -7,6 +7,8 @@ import {
   contactInputSchema,
 } from '../../domain/contact.js';
 import { ContactsRepository } from '../../store/contacts.repository.js';
+import { eraseContact } from '../../store/privacy/index.js';
+import { auditActorOf } from './privacy.routes.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import {
@@ -57,6 +59,16 @@ const listQuery = z
     subscription_status: z.enum(SUBSCRIPTION_STATUSES).optional(),
     q: z.string().trim().min(1).max(200).optional().describe('text in the name or the email'),
     updated_since: updatedSinceQuery,
+  })
+  .strict();
+
+const eraseQuery = z
+  .object({
+    erase: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => v === 'true')
+      .describe('true: erase the person everywhere (irreversible), keeping only anonymous campaign totals'),
   })
   .strict();
 
@@ -165,12 +177,20 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
       ...write,
       schema: {
         tags,
-        summary: 'Delete a contact',
+        summary:
+          'Delete a contact; `?erase=true` erases everything held about the person (admin; see docs/privacy.md)',
         params: idParams,
+        querystring: eraseQuery,
         response: { 204: z.null().describe('deleted'), 404: errorResponse, ...commonErrors },
       },
     },
     async (req, reply) => {
+      if (req.query.erase) {
+        // Erasure cannot be undone: it needs the admin scope on top of the route's write scope.
+        await requireScope('admin')(req, reply);
+        await eraseContact(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now(), auditActorOf(req));
+        return reply.status(204).send(null);
+      }
       await contacts.delete(workspaceOf(req), req.params.id, ctx.clock.now());
       return reply.status(204).send(null);
     },

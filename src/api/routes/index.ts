@@ -23,6 +23,7 @@ import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
 import { adsAudiencesRoutes } from './ads-audiences.routes.js';
 import { sessionRoutes } from './session.routes.js';
+import { privacyRoutes } from './privacy.routes.js';
 import { tasksRoutes } from './tasks.routes.js';
 import { spendRoutes } from './spend.routes.js';
 import { smsRoutes } from './sms.routes.js';
@@ -56,6 +57,7 @@ export const apiRouteModules: RouteModule[] = [
   calendarRoutes,
   adsAudiencesRoutes,
   reportsRoutes,
+  privacyRoutes,
   tasksRoutes,
   spendRoutes,
 ];
