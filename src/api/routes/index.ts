@@ -27,6 +27,7 @@ import { privacyRoutes } from './privacy.routes.js';
 import { tasksRoutes } from './tasks.routes.js';
 import { spendRoutes } from './spend.routes.js';
 import { smsRoutes } from './sms.routes.js';
+import { webhooksRoutes } from './webhooks.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -45,6 +46,7 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
 export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes, sessionRoutes, smsRoutes];
 
 export const apiRouteModules: RouteModule[] = [
+  webhooksRoutes,
   templatesRoutes,
   sendersRoutes,
   contactsRoutes,
