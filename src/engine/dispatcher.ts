@@ -555,7 +555,7 @@ export class Dispatcher {
               .where('id', '=', t.id)
               .execute();
           }
-          next.push({ touch: t, rt: a.rt, from: now });
+          if (!r.holdsStep) next.push({ touch: t, rt: a.rt, from: now });
         } else if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
           stats.retried++;
           // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many

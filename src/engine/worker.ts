@@ -12,6 +12,7 @@ import { decideAutoWinners, nextAutoWinnerAt } from './auto-winner.js';
 import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
 import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats } from './dispatcher.js';
+import { nextTaskExpiry, tickTasks } from './tasks.js';
 
 export type EventProcessor = (store: Store, now: number) => Promise<unknown>;
 
@@ -71,6 +72,7 @@ export class Worker {
     // touches released before this tick's drain.
     let decided = 0;
     for (const ws of workspaces) decided += (await decideAutoWinners(this.store, ws.id, now)).length;
+    await tickTasks(this.store, now);
     // On the real-clock loop, `stop()` ends the drain after the batch in flight (graceful shutdown).
     const batch = this.loop
       ? await this.dispatcher.drain(now, 20, () => this.running)
@@ -92,6 +94,7 @@ export class Worker {
       .where('status', '=', 'planned')
       .executeTakeFirst();
     if (due?.t !== null && due?.t !== undefined) next = Math.min(next, Number(due.t));
+    next = Math.min(next, (await nextTaskExpiry(this.store)) ?? Infinity);
     const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
     for (const ws of await new WorkspacesRepository(this.store).list()) {
       next = Math.min(next, await nextAutoWinnerAt(this.store, ws.id));

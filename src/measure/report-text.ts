@@ -234,7 +234,7 @@ export function formatReport(report: CampaignReport): string[] {
   else {
     const k = cost;
     out.push(
-      `  ${k.basis} ${num(k.spend ?? k.budget)} ${k.currency} (budget ${num(k.budget)}), ${num(k.results)} results, cost per result ${k.costPerResult === null ? '— (no results)' : num(k.costPerResult)}`,
+      `  ${k.basis} ${num(k.spend ?? k.budget ?? 0)} ${k.currency} (budget ${k.budget === null ? 'none' : num(k.budget)}), ${num(k.results)} results, cost per result ${k.costPerResult === null ? '— (no results)' : num(k.costPerResult)}`,
     );
     for (const ch of k.byChannel)
       out.push(

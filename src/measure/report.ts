@@ -84,6 +84,8 @@ export interface ReportInput {
   /** The reference campaign named by the plan: its cumulative series and window. */
   reference?: { id: string; series: PacingPoint[]; windowStart: number; windowEnd: number } | null;
   review?: { learnings: string; author: string | null; updatedAt: number } | null;
+  /** Spend recorded against the campaign (`POST …/spend`); when any, it replaces the spec's `budget.spend`. */
+  spend?: ReadonlyArray<{ amount: number; currency: string; date: string; channel: string | null }>;
   /** Recorded auto-winner decisions of the campaign's test steps. */
   autoWinners?: readonly AutoWinnerRecord[];
   now: number;
@@ -132,7 +134,8 @@ export interface AttributionSection {
 export interface CostSection {
   available: true;
   currency: string;
-  budget: number;
+  /** null: no budget, only recorded spend. */
+  budget: number | null;
   spend: number | null;
   results: number;
   /** spend (or the budget when no spend is recorded) per result; null with the reason when nothing converted. */
@@ -263,9 +266,34 @@ export function buildReport(input: ReportInput): CampaignReport {
   }
 
   const budget = campaign.spec.budget;
-  const spendEntries = Object.entries(budget?.spend ?? {});
-  const totalSpend = spendEntries.length > 0 ? spendEntries.reduce((s, [, v]) => s + v, 0) : undefined;
-  const monthly = Object.fromEntries(spendEntries.filter(([k]) => /^\d{4}-\d{2}$/.test(k)));
+  const isMonth = (k: string): boolean => /^\d{4}-\d{2}$/.test(k);
+  // Recorded spend (an amount per day and channel) replaces the hand-kept `budget.spend` of the spec.
+  const recorded = input.spend ?? [];
+  const sumBy = (rows: typeof recorded, key: (r: (typeof recorded)[number]) => string) => {
+    const out: Record<string, number> = {};
+    for (const r of rows) out[key(r)] = (out[key(r)] ?? 0) + r.amount;
+    return out;
+  };
+  const specSpend = Object.entries(budget?.spend ?? {});
+  const totalSpend =
+    recorded.length > 0
+      ? recorded.reduce((s, r) => s + r.amount, 0)
+      : specSpend.length > 0
+        ? specSpend.reduce((s, [, v]) => s + v, 0)
+        : undefined;
+  const monthly =
+    recorded.length > 0
+      ? sumBy(recorded, (r) => r.date.slice(0, 7))
+      : Object.fromEntries(specSpend.filter(([k]) => isMonth(k)));
+  const channelSpend =
+    recorded.length > 0
+      ? Object.entries(
+          sumBy(
+            recorded.filter((r) => r.channel !== null),
+            (r) => r.channel!,
+          ),
+        )
+      : specSpend.filter(([k]) => !isMonth(k));
 
   // Pacing
   let pacing: PacingSection;
@@ -385,12 +413,14 @@ export function buildReport(input: ReportInput): CampaignReport {
     funnel,
     over ? now : null, // once the campaign is over, every test is due a decision
     now,
+    input.autoWinners ?? [],
   );
   const lift = liftSection(input, lookbackMs, window?.start ?? campaign.launchedAt ?? 0);
 
   // Cost per result
   let cost: CostSection | Unavailable;
-  if (!budget) cost = unavailable('no budget or spend is recorded for this campaign');
+  if (!budget && totalSpend === undefined)
+    cost = unavailable('no budget or spend is recorded for this campaign');
   else {
     const results =
       goal && (goal.metric === 'conversions' || goal.metric === 'unique_converters')
@@ -403,19 +433,17 @@ export function buildReport(input: ReportInput): CampaignReport {
       : undefined;
     cost = {
       available: true,
-      currency: budget.currency,
-      budget: budget.amount,
+      currency: budget?.currency ?? recorded[0]?.currency ?? '',
+      budget: budget?.amount ?? null,
       spend: totalSpend ?? null,
       results,
       costPerResult: results > 0 ? amount / results : null,
       basis,
       ...(results > 0 ? {} : { reason: 'no results yet: the cost per result is undefined' }),
-      byChannel: spendEntries
-        .filter(([k]) => !/^\d{4}-\d{2}$/.test(k))
-        .map(([channel, spend]) => {
-          const credited = headline?.credits.find((c) => c.channel === channel)?.conversions ?? 0;
-          return { channel, spend, credited, costPerResult: credited > 0 ? spend / credited : null };
-        }),
+      byChannel: channelSpend.map(([channel, spend]) => {
+        const credited = headline?.credits.find((c) => c.channel === channel)?.conversions ?? 0;
+        return { channel, spend, credited, costPerResult: credited > 0 ? spend / credited : null };
+      }),
     };
   }
 

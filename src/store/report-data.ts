@@ -12,6 +12,7 @@ import {
 } from '../measure/report.js';
 import { listAutoWinnerDecisions } from './auto-winner.repository.js';
 import { CampaignsRepository, type Campaign } from './campaigns.repository.js';
+import { campaignSpend } from './spend.repository.js';
 import type { Store } from './db.js';
 import { fromJson } from './json.js';
 import { ReviewsRepository } from './reviews.repository.js';
@@ -179,6 +180,7 @@ export async function loadReportInput(
     conversions,
     goalEvents,
     reference: await loadReference(store, workspaceId, campaign),
+    spend: await campaignSpend(store.db, workspaceId, campaignId),
     review: review
       ? { learnings: review.learnings, author: review.author, updatedAt: review.updatedAt }
       : null,

@@ -371,6 +371,10 @@ export interface UsersTable {
   updated_at: number;
   /** admin | marketer | sales_rep | analyst (src/domain/roles.ts). */
   role: ColumnType<string, string | undefined, string>;
+  /** IANA zone the user works in (tasks fall due in their working hours); null: the workspace's. */
+  time_zone?: string | null;
+  /** `{ days, start, end }` like a send window; null: Monday–Friday 09:00–17:00. */
+  working_hours?: JsonColumn | null;
 }
 
 export interface UserSessionsTable {
@@ -384,6 +388,47 @@ export interface UserSessionsTable {
   /** Last request made with the session (idle expiry); null only for a session older than the column. */
   last_seen_at: number | null;
   expires_at: number;
+}
+
+export interface TasksTable {
+  id: string;
+  workspace_id: string;
+  touch_id: string;
+  campaign_id: string;
+  enrollment_id: string;
+  contact_id: string;
+  step_id: string;
+  /** call | linkedin_connect | linkedin_message | manual_email | custom */
+  type: string;
+  instructions: string | null;
+  assignee_user_id: string | null;
+  assignee: string | null;
+  /** open | completed | skipped | expired | cancelled */
+  status: string;
+  due_at: number;
+  /** The end of the working hours the task is due in: open after it, the task is overdue. */
+  overdue_at: number;
+  /** Still open at this instant, the task expires and the sequence goes on. */
+  expires_at: number;
+  /** completed: connected | left_voicemail | no_answer | meeting_booked */
+  outcome: string | null;
+  note: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CampaignSpendTable {
+  id: string;
+  workspace_id: string;
+  campaign_id: string;
+  amount: number;
+  currency: string;
+  date: string;
+  channel: string | null;
+  note: string | null;
+  created_at: number;
 }
 
 /** Failed sign-ins per `email:…` or `ip:…`, and the lock they caused. */
@@ -457,6 +502,8 @@ export interface Database {
   journey_stage_changes: JourneyStageChangesTable;
   campaign_reviews: CampaignReviewsTable;
   users: UsersTable;
+  tasks: TasksTable;
+  campaign_spend: CampaignSpendTable;
   auto_winner_decisions: AutoWinnerDecisionsTable;
   user_sessions: UserSessionsTable;
   sign_in_failures: SignInFailuresTable;
