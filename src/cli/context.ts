@@ -3,7 +3,9 @@ import { loadConfig, type Config } from '../config/config.js';
 import { BatonError } from '../domain/errors.js';
 import { realClock, type Clock } from '../engine/clock.js';
 import { openStore, type Store } from '../store/db.js';
+import { resolveSecret } from '../store/instance-settings.repository.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { useSecretKeys } from '../store/secret-box.js';
 import { WorkspacesRepository, type Workspace } from '../store/workspaces.repository.js';
 
 export interface CliContext {
@@ -18,6 +20,11 @@ export async function openCliContext(
   const config = loadConfig(env);
   const store = openStore(config.BATON_DB);
   await migrateToLatest(store);
+  // Sealed credentials open with this secret (or a previous one) in every command of this process.
+  useSecretKeys(store, {
+    current: await resolveSecret(store, config.BATON_SECRET),
+    previous: config.BATON_SECRET_PREVIOUS ?? [],
+  });
   return { config, store, clock: realClock };
 }
 

@@ -19,6 +19,22 @@ export const configSchema = z.object({
     .max(65535, 'must be between 1 and 65535')
     .default(4400),
   BATON_SECRET: z.string().min(32, 'must be at least 32 characters when set').optional(),
+  /**
+   * Secrets that signed links and sealed stored credentials before the current BATON_SECRET, comma-separated:
+   * still accepted (tokens verify, sealed values open) until dropped; `baton secrets rotate` re-seals.
+   */
+  BATON_SECRET_PREVIOUS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    )
+    .refine((list) => list.every((p) => p.length >= 32), {
+      message: 'must list secrets of at least 32 characters each',
+    })
+    .optional(),
   BATON_PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
   /** SMTP relay for email senders without their own smtp_url. */
   BATON_SMTP_URL: z

@@ -1,7 +1,9 @@
 // Signed tokens for tracking and unsubscribe links. A token names what it is about (a touch and a link
 // index, or a contact) and carries an HMAC-SHA256 of that under the instance secret, so nobody can forge
 // one for another touch or contact. Tokens carry ids only: a click's target is read from the stored touch.
-// They stay under 100 characters (the default longest path parameter of Fastify).
+// They stay under 100 characters (the default longest path parameter of Fastify). When BATON_SECRET is
+// rotated, links already sent keep working: verification also accepts the previous secrets
+// (BATON_SECRET_PREVIOUS) for as long as the operator lists them; new tokens use the current one.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type TrackingToken =
@@ -37,15 +39,21 @@ export function signToken(secret: string, token: TrackingToken): string {
   return `${payload}.${sign(secret, payload)}`;
 }
 
-/** The token's contents, or null when it is malformed or its signature does not match. */
-export function verifyToken(secret: string, raw: string): TrackingToken | null {
+/**
+ * The token's contents, or null when it is malformed or its signature matches none of the secrets (the
+ * current one first, then the previous ones still accepted).
+ */
+export function verifyToken(secrets: string | readonly string[], raw: string): TrackingToken | null {
   if (raw.length > 300) return null;
   const cut = raw.lastIndexOf('.');
   if (cut <= 0) return null;
   const payload = raw.slice(0, cut);
   const given = Buffer.from(raw.slice(cut + 1));
-  const expected = Buffer.from(sign(secret, payload));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const signedBy = (secret: string) => {
+    const expected = Buffer.from(sign(secret, payload));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  if (!(typeof secrets === 'string' ? [secrets] : secrets).some(signedBy)) return null;
   const parts = payload.split('.');
   if (!parts.slice(1).every((p) => ID.test(p))) return null;
   const [kind, a, b] = parts;

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { realClock, type Clock } from '../engine/clock.js';
 import { openStore, type Store } from '../store/db.js';
 import { pendingMigrations } from '../store/migrate.js';
+import { readSecretKeys, unseal } from '../store/secret-box.js';
 
 export interface DoctorCheck {
   name: string;
@@ -70,8 +71,12 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
           },
     );
     out.push(await checkSkew(store, options.clock ?? realClock, options.maxSkewMs ?? 2000));
-    for (const url of await smtpUrls(store, config, pending.length === 0)) {
+    const smtp = await smtpUrls(store, config, pending.length === 0);
+    for (const url of smtp.urls) {
       out.push(await checkSmtp(url, options.smtpTimeoutMs ?? 5000));
+    }
+    if (smtp.sealedErrors.length > 0) {
+      out.push({ name: 'smtp credentials', status: 'error', detail: smtp.sealedErrors[0]! });
     }
   } finally {
     await store.close();
@@ -128,8 +133,14 @@ async function checkSkew(store: Store, clock: Clock, maxSkewMs: number): Promise
   return { name: 'clock', status: 'ok', detail: text };
 }
 
-async function smtpUrls(store: Store, config: Config, migrated: boolean): Promise<string[]> {
+/** The relay and every sender's SMTP URL (stored sealed: opened with the configured secrets). */
+async function smtpUrls(
+  store: Store,
+  config: Config,
+  migrated: boolean,
+): Promise<{ urls: string[]; sealedErrors: string[] }> {
   const urls = new Set<string>();
+  const sealedErrors: string[] = [];
   if (config.BATON_SMTP_URL) urls.add(config.BATON_SMTP_URL);
   if (migrated) {
     const rows = await store.db
@@ -138,9 +149,17 @@ async function smtpUrls(store: Store, config: Config, migrated: boolean): Promis
       .distinct()
       .where('smtp_url', 'is not', null)
       .execute();
-    for (const r of rows) if (r.smtp_url) urls.add(r.smtp_url);
+    const keys = await readSecretKeys(store, config);
+    for (const r of rows) {
+      if (!r.smtp_url) continue;
+      try {
+        urls.add(keys ? unseal(keys, r.smtp_url, 'email_senders.smtp_url') : r.smtp_url);
+      } catch (e) {
+        sealedErrors.push((e as Error).message);
+      }
+    }
   }
-  return [...urls];
+  return { urls: [...urls], sealedErrors };
 }
 
 async function checkSmtp(url: string, timeoutMs: number): Promise<DoctorCheck> {

@@ -1,12 +1,17 @@
-// Email senders per workspace, their hourly and daily send counts, and per-category opt-outs.
+// Email senders per workspace, their hourly and daily send counts, and per-category opt-outs. The SMTP URL
+// (with its password) and the DKIM private key are stored sealed (src/store/secret-box.ts).
 import { sql } from 'kysely';
 import { BatonError, zodIssues } from '../domain/errors.js';
 import { senderInputSchema, type Sender, type SenderInput } from '../domain/email-sender.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
 import type { Database } from './schema.js';
+import { isSealedUnderCurrent, secretKeysOf, seal, unseal, type SecretKeys } from './secret-box.js';
 
-function toSender(r: Database['email_senders']): Sender {
+export const SEALED_SENDER_COLUMNS = ['smtp_url', 'dkim_private_key'] as const;
+const context = (column: (typeof SEALED_SENDER_COLUMNS)[number]) => `email_senders.${column}`;
+
+function toSender(r: Database['email_senders'], keys: SecretKeys): Sender {
   return {
     id: r.id,
     workspaceId: r.workspace_id,
@@ -14,14 +19,15 @@ function toSender(r: Database['email_senders']): Sender {
     name: r.name,
     replyTo: r.reply_to,
     postalAddress: r.postal_address,
-    smtpUrl: r.smtp_url,
+    smtpUrl: r.smtp_url === null ? null : unseal(keys, r.smtp_url, context('smtp_url')),
     dailyLimit: r.daily_limit,
     hourlyRate: r.hourly_rate,
     warmupDays: r.warmup_days,
     warmupStart: r.warmup_start,
     warmupStartedAt: Number(r.warmup_started_at),
     dkimSelector: r.dkim_selector,
-    dkimPrivateKey: r.dkim_private_key,
+    dkimPrivateKey:
+      r.dkim_private_key === null ? null : unseal(keys, r.dkim_private_key, context('dkim_private_key')),
     active: r.active === 1,
     updatedAt: Number(r.updated_at),
   };
@@ -39,17 +45,20 @@ export class EmailSendersRepository {
     if (!parsed.success) throw BatonError.invalid(zodIssues(parsed.error.issues));
     const s = parsed.data;
     const email = s.email.trim().toLowerCase();
+    const keys = await secretKeysOf(this.store);
     const values = {
       name: s.name ?? null,
       reply_to: s.reply_to ?? null,
       postal_address: s.postal_address,
-      smtp_url: s.smtp_url ?? null,
+      smtp_url: s.smtp_url ? seal(keys, s.smtp_url, context('smtp_url')) : null,
       daily_limit: s.daily_limit,
       hourly_rate: s.hourly_rate,
       warmup_days: s.warmup_days,
       warmup_start: s.warmup_start,
       dkim_selector: s.dkim_selector ?? null,
-      dkim_private_key: s.dkim_private_key ?? null,
+      dkim_private_key: s.dkim_private_key
+        ? seal(keys, s.dkim_private_key, context('dkim_private_key'))
+        : null,
       active: s.active ? 1 : 0,
       updated_at: now,
     };
@@ -71,7 +80,7 @@ export class EmailSendersRepository {
       .where('workspace_id', '=', workspaceId)
       .where('email', '=', email)
       .executeTakeFirstOrThrow();
-    return toSender(row);
+    return toSender(row, keys);
   }
 
   async list(workspaceId: string, options: { activeOnly?: boolean } = {}): Promise<Sender[]> {
@@ -81,7 +90,8 @@ export class EmailSendersRepository {
       .where('workspace_id', '=', workspaceId)
       .orderBy('id');
     if (options.activeOnly) q = q.where('active', '=', 1);
-    return (await q.execute()).map(toSender);
+    const keys = await secretKeysOf(this.store);
+    return (await q.execute()).map((r) => toSender(r, keys));
   }
 
   async get(workspaceId: string, id: string): Promise<Sender | undefined> {
@@ -91,7 +101,33 @@ export class EmailSendersRepository {
       .where('workspace_id', '=', workspaceId)
       .where((eb) => eb.or([eb('id', '=', id), eb('email', '=', id.toLowerCase())]))
       .executeTakeFirst();
-    return row && toSender(row);
+    return row && toSender(row, await secretKeysOf(this.store));
+  }
+
+  /**
+   * Re-seals every sender's credentials under the current secret (plaintext rows from before sealing, and
+   * rows sealed under a previous secret), of one workspace or of the whole installation (`baton secrets
+   * rotate`). Returns the number of values written.
+   */
+  async reseal(workspaceId?: string): Promise<number> {
+    const keys = await secretKeysOf(this.store);
+    let q = this.store.db.selectFrom('email_senders').select(['id', ...SEALED_SENDER_COLUMNS]);
+    if (workspaceId !== undefined) q = q.where('workspace_id', '=', workspaceId);
+    const rows = await q.execute();
+    let n = 0;
+    for (const r of rows) {
+      const set: Partial<Record<(typeof SEALED_SENDER_COLUMNS)[number], string>> = {};
+      for (const column of SEALED_SENDER_COLUMNS) {
+        const stored = r[column];
+        if (stored === null || isSealedUnderCurrent(keys, stored)) continue;
+        set[column] = seal(keys, unseal(keys, stored, context(column)), context(column));
+        n++;
+      }
+      if (Object.keys(set).length > 0) {
+        await this.store.db.updateTable('email_senders').set(set).where('id', '=', r.id).execute();
+      }
+    }
+    return n;
   }
 
   async remove(workspaceId: string, id: string): Promise<boolean> {

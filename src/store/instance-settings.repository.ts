@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from './db.js';
 
-export async function getSetting(store: Store, key: string): Promise<string | undefined> {
+export async function getSetting(store: Pick<Store, 'db'>, key: string): Promise<string | undefined> {
   const row = await store.db
     .selectFrom('instance_settings')
     .select('value')
@@ -15,7 +15,10 @@ export async function getSetting(store: Store, key: string): Promise<string | un
  * The key that signs tracking, unsubscribe and session tokens: BATON_SECRET when set, otherwise one
  * generated on first start and kept in the database so every process of the installation agrees.
  */
-export async function resolveSecret(store: Store, configured: string | undefined): Promise<string> {
+export async function resolveSecret(
+  store: Pick<Store, 'db'>,
+  configured: string | undefined,
+): Promise<string> {
   if (configured) return configured;
   const existing = await getSetting(store, 'secret');
   if (existing) return existing;

@@ -33,6 +33,7 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
 }
 
 export const trackingRoutes: RouteModule = (app, ctx) => {
+  const secrets = [ctx.secret, ...(ctx.previousSecrets ?? [])];
   void app.register(async (plugin) => {
     const t = plugin.withTypeProvider<ZodTypeProvider>();
     // One-click unsubscribe posts `List-Unsubscribe=One-Click` as a form (urlencoded or multipart); read
@@ -44,7 +45,7 @@ export const trackingRoutes: RouteModule = (app, ctx) => {
 
     t.get('/t/o/:file', { schema: { hide: true, params: fileParams } }, async (req, reply) => {
       const m = /^(.+)\.gif$/.exec(req.params.file);
-      const token = m ? verifyToken(ctx.secret, m[1]!) : null;
+      const token = m ? verifyToken(secrets, m[1]!) : null;
       if (!token || token.kind !== 'open') return notFound(reply);
       const touch = await findTouch(ctx.store.db, token.touchId);
       if (!touch) return notFound(reply);
@@ -72,7 +73,7 @@ export const trackingRoutes: RouteModule = (app, ctx) => {
     });
 
     t.get('/t/c/:token', { schema: { hide: true, params: tokenParams } }, async (req, reply) => {
-      const token = verifyToken(ctx.secret, req.params.token);
+      const token = verifyToken(secrets, req.params.token);
       if (!token || token.kind !== 'click') return notFound(reply);
       const touch = await findTouch(ctx.store.db, token.touchId);
       const url = touch?.email.links?.[token.index];
@@ -97,7 +98,7 @@ export const trackingRoutes: RouteModule = (app, ctx) => {
     });
 
     t.get('/u/:token', { schema: { hide: true, params: tokenParams } }, async (req, reply) => {
-      const token = verifyToken(ctx.secret, req.params.token);
+      const token = verifyToken(secrets, req.params.token);
       if (!token || token.kind !== 'unsubscribe') return notFound(reply);
       const contact = await ctx.store.db
         .selectFrom('contacts')
@@ -123,7 +124,7 @@ export const trackingRoutes: RouteModule = (app, ctx) => {
     });
 
     t.post('/u/:token', { schema: { hide: true, params: tokenParams } }, async (req, reply) => {
-      const token = verifyToken(ctx.secret, req.params.token);
+      const token = verifyToken(secrets, req.params.token);
       if (!token || token.kind !== 'unsubscribe') return notFound(reply);
       const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
       const oneClick = form.get('List-Unsubscribe') === 'One-Click';

@@ -15,6 +15,8 @@ import * as report from './report.command.js';
 import * as clone from './clone.command.js';
 import * as users from './users.command.js';
 import * as doctor from './doctor.command.js';
+import * as privacy from './privacy.command.js';
+import * as secrets from './secrets.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
@@ -32,4 +34,6 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   clone,
   users,
   doctor,
+  privacy,
+  secrets,
 ];

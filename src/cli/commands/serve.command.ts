@@ -40,6 +40,7 @@ export function register(program: Command): void {
           store: ctx.store,
           clock: ctx.clock,
           secret,
+          previousSecrets: ctx.config.BATON_SECRET_PREVIOUS ?? [],
           publicUrl,
           ...(sms ? { sms: { authToken: sms.authToken } } : {}),
         },
