@@ -21,6 +21,7 @@ import { eventsRoutes } from './events.routes.js';
 import { reportsRoutes } from './reports.routes.js';
 import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
+import { journeyRoutes } from './journey.routes.js';
 import { adsAudiencesRoutes } from './ads-audiences.routes.js';
 import { sessionRoutes } from './session.routes.js';
 import { privacyRoutes } from './privacy.routes.js';
@@ -57,6 +58,7 @@ export const apiRouteModules: RouteModule[] = [
   eventsRoutes,
   forecastRoutes,
   calendarRoutes,
+  journeyRoutes,
   adsAudiencesRoutes,
   reportsRoutes,
   privacyRoutes,
