@@ -1,5 +1,5 @@
 // The Fastify application: zod-typed routes, OpenAPI at /api/v1/openapi.json, docs at /docs, JSON errors.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -55,6 +55,16 @@ export async function buildApp(
     logger: options.logger ?? false,
     bodyLimit: API_BODY_LIMIT,
     trustProxy: options.trustProxy ?? DEFAULT_TRUST_PROXY,
+    // Errors Fastify raises before routing (a malformed %-escape in the path) get Baton's error shape too.
+    frameworkErrors: (err, req, raw) => {
+      const reply = raw as unknown as FastifyReply;
+      if (err.code === 'FST_ERR_BAD_URL') {
+        return reply
+          .status(400)
+          .send(errorBody('bad_request', 'the URL path is not valid: a % must start an escape such as %20'));
+      }
+      return handleError(err, req as unknown as FastifyRequest, reply);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

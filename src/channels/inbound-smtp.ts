@@ -164,10 +164,15 @@ export async function startInboundSmtp(
     logger: false,
     size: MAX_BYTES,
     onData(stream, _session, cb) {
+      // smtp-server reads a message past `size` to the end and only flags it: keep no more than the limit.
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      let bytes = 0;
+      stream.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes <= MAX_BYTES) chunks.push(c);
+      });
       stream.on('end', () => {
-        if (stream.sizeExceeded)
+        if (stream.sizeExceeded || bytes > MAX_BYTES)
           return cb(Object.assign(new Error('Message too large'), { responseCode: 552 }));
         processInbound(store, Buffer.concat(chunks), clock.now()).then(
           (o) => {
