@@ -7,6 +7,7 @@ import type { Agent } from 'undici';
 import { request } from 'undici';
 import { workspaceSettings, type WorkspaceSettings } from '../domain/workspace-settings.js';
 import type { Store } from '../store/db.js';
+import { fromJson } from '../store/json.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
 import {
   blockedReason,
@@ -23,7 +24,7 @@ export interface WebhookChannelOptions {
   secret: string;
   /** Refuse plain http:// targets (production). */
   requireHttps: boolean;
-  /** Whole request budget: connect, headers and body (default 10 s). */
+  /** Time budget for each of connect, the answer's headers, and reading its body (default 10 s). */
   timeoutMs?: number;
   /** At most this much of an answer is read (default 64 KiB); the rest is dropped. */
   maxResponseBytes?: number;
@@ -109,14 +110,13 @@ export class WebhookChannel implements Channel {
           'baton-touch-id': m.touchId,
         },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
       if (isBlockedAddress(e)) return { status: 'failed', error: `webhook.url ${blockedReason(e)}` };
-      const reason = e instanceof Error && e.name === 'TimeoutError' ? 'timed out' : errorText(e);
+      const reason = isTimeout(e) ? 'timed out' : errorText(e);
       return { status: 'retry', error: `webhook ${checked.url.host}: ${reason}` };
     }
-    const snippet = await this.readCapped(res.body);
+    const snippet = await this.readCapped(res.body, performance.now() + this.timeoutMs);
     const status = res.statusCode;
     const host = checked.url.host;
     if (status >= 200 && status < 300) {
@@ -160,15 +160,21 @@ export class WebhookChannel implements Channel {
     };
   }
 
-  /** Up to `maxResponseBytes` of the answer (for the error message); the connection is not kept for more. */
-  private async readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  /**
+   * Up to `maxResponseBytes` of the answer (for the error message), read until `deadline` (a slow-drip body
+   * is cut there; a stalled one by the agent's body timeout). The connection is not kept for more.
+   */
+  private async readCapped(
+    body: AsyncIterable<Buffer> & { destroy(): unknown },
+    deadline: number,
+  ): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     try {
       for await (const chunk of body) {
         chunks.push(chunk);
         size += chunk.length;
-        if (size >= this.maxResponseBytes) {
+        if (size >= this.maxResponseBytes || performance.now() > deadline) {
           body.destroy();
           break;
         }
@@ -201,9 +207,7 @@ export class WebhookChannel implements Channel {
       .execute();
     const out = new Map<string, WorkspaceSettings>();
     for (const r of rows) {
-      const raw = typeof r.settings === 'string' ? (JSON.parse(r.settings) as unknown) : r.settings;
-      const parsed = workspaceSettingsSafe(raw);
-      out.set(r.id, parsed);
+      out.set(r.id, workspaceSettingsSafe(fromJson(r.settings, {})));
     }
     return out;
   }
@@ -229,6 +233,17 @@ export function retryAfterMs(header: string | string[] | undefined, now: number)
   if (!v) return undefined;
   const ms = /^\d+$/.test(v.trim()) ? Number(v) * 1000 : Date.parse(v) - now;
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 86_400_000) : undefined;
+}
+
+/** undici's connect, headers and body timeouts (the agent's budget for a request). */
+function isTimeout(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    (e instanceof Error && e.name === 'TimeoutError')
+  );
 }
 
 function errorText(e: unknown): string {
