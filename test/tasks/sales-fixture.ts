@@ -17,6 +17,7 @@ export const FRIDAY_1630_NY = Date.parse('2027-03-12T21:30:00Z');
 /** Monday 2027-03-15 09:00 in New York (EDT, UTC−4). */
 export const MONDAY_0900_NY = Date.parse('2027-03-15T13:00:00Z');
 export const HOUR = 3_600_000;
+export const REP_PASSWORD = 'a long passphrase';
 export const DAY = 24 * HOUR;
 
 export interface SalesWorld {
@@ -59,7 +60,7 @@ export async function salesWorld(
   const ws = await newWorkspace(store, at);
   const rep = await new UsersRepository(store).create(
     ws,
-    { email: 'rep@acme-sales.com', password: 'a long passphrase' },
+    { email: 'rep@acme-sales.com', password: REP_PASSWORD, role: 'sales_rep' },
     at,
   );
   await new TasksRepository(store).setWorkingHours(

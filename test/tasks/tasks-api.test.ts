@@ -10,7 +10,17 @@ import { Dispatcher } from '../../src/engine/dispatcher.js';
 import { processEvents } from '../../src/engine/event-processor.js';
 import { apiFor, bearer } from '../api/api-harness.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
-import { FRIDAY_1630_NY, HOUR, MONDAY_0900_NY, outbound, salesWorld, touchesOf } from './sales-fixture.js';
+import { UsersRepository } from '../../src/store/users.repository.js';
+import { WorkspacesRepository } from '../../src/store/workspaces.repository.js';
+import {
+  FRIDAY_1630_NY,
+  HOUR,
+  MONDAY_0900_NY,
+  outbound,
+  REP_PASSWORD,
+  salesWorld,
+  touchesOf,
+} from './sales-fixture.js';
 
 interface TaskBody {
   id: string;
@@ -213,5 +223,61 @@ describe.each(dialects)('task inbox and spend API on %s', (dialect) => {
     // One touch before the conversion: every model gives the task channel the whole credit.
     expect(body.cost.byChannel).toEqual([{ channel: 'task', spend: 300, credited: 1, costPerResult: 300 }]);
     expect((await touchesOf(store, ws)).map((t) => t.step_id)).toEqual(['call']);
+  });
+
+  it('a signed-in sales rep sees and works only their own tasks', async () => {
+    const { ws, repId, auth } = await world(2);
+    const name = (await new WorkspacesRepository(store).get(ws))!.name;
+    await new UsersRepository(store).create(
+      ws,
+      { email: 'other-rep@acme-sales.com', password: REP_PASSWORD, role: 'sales_rep' },
+      clock.now(),
+    );
+    const session = async (email: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { email, password: REP_PASSWORD, workspace: name },
+      });
+      expect(res.statusCode).toBe(200);
+      const raw = res.headers['set-cookie'];
+      const cookies = (Array.isArray(raw) ? raw : [String(raw)]).map((c) => c.split(';')[0]).join('; ');
+      return { cookie: cookies, 'x-csrf-token': res.json().csrf_token as string };
+    };
+    const mine = await session('rep@acme-sales.com');
+    const theirs = await session('other-rep@acme-sales.com');
+    const tasks = (await get('/api/v1/tasks', auth)).json<{ data: TaskBody[] }>().data;
+    expect(tasks).toHaveLength(2);
+
+    const own = await app.inject({ method: 'GET', url: '/api/v1/tasks', headers: mine });
+    expect(own.json().data.map((t: TaskBody) => t.id)).toEqual(tasks.map((t) => t.id));
+    const none = await app.inject({ method: 'GET', url: '/api/v1/tasks', headers: theirs });
+    expect(none.json().data).toEqual([]);
+    const peek = await app.inject({ method: 'GET', url: `/api/v1/tasks?assignee=${repId}`, headers: theirs });
+    expect(peek.statusCode).toBe(403);
+    const other = await app.inject({ method: 'GET', url: `/api/v1/tasks/${tasks[0]!.id}`, headers: theirs });
+    expect(other.statusCode).toBe(404);
+    const steal = await app.inject({
+      method: 'POST',
+      url: `/api/v1/tasks/${tasks[0]!.id}/complete`,
+      headers: theirs,
+      payload: { outcome: 'connected' },
+    });
+    expect(steal.statusCode).toBe(404);
+
+    const done = await app.inject({
+      method: 'POST',
+      url: `/api/v1/tasks/${tasks[0]!.id}/complete`,
+      headers: mine,
+      payload: { outcome: 'left_voicemail' },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ status: 'completed', outcome: 'left_voicemail', resolved_by: repId });
+    const meOnly = await app.inject({
+      method: 'GET',
+      url: '/api/v1/tasks?assignee=me&status=open',
+      headers: mine,
+    });
+    expect(meOnly.json().data.map((t: TaskBody) => t.id)).toEqual([tasks[1]!.id]);
   });
 });

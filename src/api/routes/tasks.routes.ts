@@ -12,7 +12,7 @@ import {
   type AssigneeUser,
   type Task,
 } from '../../store/tasks.repository.js';
-import { requireScope, workspaceOf, type AuthContext } from '../auth.js';
+import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import {
   commonErrors,
@@ -147,7 +147,7 @@ const toHours = (u: AssigneeUser): z.infer<typeof workingHoursResponse> => ({
  * tasks; keys and other roles see the workspace's.
  */
 export function inboxOwner(req: FastifyRequest): string | null {
-  const auth = req.auth as (AuthContext & { role?: string }) | undefined;
+  const auth = req.auth;
   return auth?.userId && auth.role === 'sales_rep' ? auth.userId : null;
 }
 
@@ -156,7 +156,8 @@ const tags = ['tasks'];
 export const tasksRoutes: RouteModule = (app, ctx) => {
   const tasks = new TasksRepository(ctx.store);
   const read = { preValidation: requireScope('read') };
-  const write = { preValidation: requireScope('write') };
+  // A sales rep's role carries only `read`, but a rep works their own tasks (the routes check whose).
+  const write = { preValidation: requireScope('write', { roles: ['admin', 'marketer', 'sales_rep'] }) };
 
   /** The task, or 404 when it belongs to another workspace or (for a sales rep) another person. */
   async function visibleTask(req: FastifyRequest, id: string): Promise<Task> {
