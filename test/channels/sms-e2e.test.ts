@@ -2,7 +2,8 @@
 // here that plays the Twilio Messages API (form-encoded POST, basic auth). A contact without consent is
 // never sent to; a touch inside quiet hours in the contact's zone waits for their end without using up an
 // attempt; a STOP reply (signed like Twilio signs it) withdraws consent and later SMS touches are not sent;
-// status callbacks record delivery; a 500 is retried and a 400 fails for good.
+// status callbacks record delivery; other replies count as `replied`; a 500 is retried and a 400 fails for
+// good (Twilio's 21610, recipient unsubscribed, also withdraws consent).
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,6 +73,8 @@ async function startFakeTwilio(): Promise<{ server: Server; url: string; sent: S
       calls.push(to);
       if (to === '+15005550009' && calls.filter((c) => c === to).length === 1)
         return json(500, { code: 20500, message: 'Internal Server Error' });
+      if (to === '+15005550004')
+        return json(400, { code: 21610, message: 'Attempt to send to unsubscribed recipient' });
       if (to === '+15005550001')
         return json(400, { code: 21211, message: `The 'To' number ${to} is not a valid phone number.` });
       const sid = `SM${randomBytes(16).toString('hex')}`;
@@ -281,6 +284,23 @@ describe.each(dialects)('SMS channel end to end on %s', (dialect) => {
     expect(sentTo('+447700900222')).toHaveLength(1);
 
     const inbound = `/sms/inbound/${ws}`;
+    // A reply that is not a keyword counts as `replied` on the contact's latest SMS touch.
+    const first = (await touchesOf(store, ws))[0]!;
+    const reply = {
+      MessageSid: 'SMreply0000',
+      AccountSid: ACCOUNT,
+      From: '+447700900222',
+      To: FROM,
+      Body: 'Sounds good, call me',
+    };
+    expect((await post(inbound, reply)).statusCode).toBe(200);
+    const replied = await store.db
+      .selectFrom('events')
+      .select(['type', 'touch_id', 'campaign_id'])
+      .where('workspace_id', '=', ws)
+      .where('type', '=', 'replied')
+      .execute();
+    expect(replied).toEqual([{ type: 'replied', touch_id: first.id, campaign_id: 'first' }]);
     const stop = {
       MessageSid: 'SMreply0001',
       AccountSid: ACCOUNT,
@@ -339,7 +359,8 @@ describe.each(dialects)('SMS channel end to end on %s', (dialect) => {
     const ws = await workspace();
     const flaky = await addContact(store, ws, 'Flo', { phone: '+15005550009', smsConsent: true });
     const invalid = await addContact(store, ws, 'Ivy', { phone: '+15005550001', smsConsent: true });
-    await smsCampaign(ws, 'retry', [flaky, invalid], 'Hello {{ contact.first_name }}');
+    const stopped = await addContact(store, ws, 'Sol', { phone: '+15005550004', smsConsent: true });
+    await smsCampaign(ws, 'retry', [flaky, invalid, stopped], 'Hello {{ contact.first_name }}');
     await dispatcher.drain(T0);
     let touches = await touchesOf(store, ws);
     const f = () => touches.find((t) => t.contact_id === flaky.id)!;
@@ -350,6 +371,17 @@ describe.each(dialects)('SMS channel end to end on %s', (dialect) => {
     expect(bad.reason).toBe(
       "SMS provider answered 400 (error 21211): The 'To' number +15005550001 is not a valid phone number.",
     );
+
+    // Twilio 21610: the person had replied STOP to this number at the provider; Baton records it too.
+    const sol = touches.find((t) => t.contact_id === stopped.id)!;
+    expect(sol.status).toBe('failed');
+    expect(sol.reason).toMatch(/\(error 21610\)/);
+    const solConsent = await store.db
+      .selectFrom('contacts')
+      .select('sms_consent')
+      .where('id', '=', stopped.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(solConsent.sms_consent)).toBe(0);
 
     await dispatcher.drain(Number(f().due_at));
     touches = await touchesOf(store, ws);
