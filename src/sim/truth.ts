@@ -30,6 +30,20 @@ export interface Truth {
   /** Multiplier on open probability per `campaign/step/variant`. */
   variantOpen: Record<string, number>;
   fatigue: { touchesPer7Days: number; effectMultiplier: number; unsubscribeMultiplier: number };
+  /** Buyer-journey moves (src/sim/stage-moves.ts); the demo's campaigns do not use them. */
+  stage: StageTruth;
+}
+
+/** What moves a person to the next journey stage, with and without a campaign touch. */
+export interface StageTruth {
+  /** The event that meets the next stage's criteria (a pricing-page view → Consideration). */
+  event: string;
+  /** Daily chance of doing it with no touch, before the person's propensity. */
+  baselinePerDay: number;
+  /** Chance that a touch makes the person do it (the campaign's true effect on the stage). */
+  liftGivenTouch: number;
+  /** Mean days from an effective touch to the event. */
+  delayDays: number;
 }
 
 export const DEFAULT_TRUTH: Truth = {
@@ -49,4 +63,5 @@ export const DEFAULT_TRUTH: Truth = {
   conversionDelayDays: 2.5,
   variantOpen: { 'q1-analytics-launch/intro/a': 1.45, 'q1-analytics-launch/intro/b': 1.0 },
   fatigue: { touchesPer7Days: 3, effectMultiplier: 0.5, unsubscribeMultiplier: 3 },
+  stage: { event: 'pricing_page_viewed', baselinePerDay: 0.006, liftGivenTouch: 0.12, delayDays: 1.5 },
 };
