@@ -195,6 +195,41 @@ describe('buildReport', () => {
     expect(none.cost).toMatchObject({ basis: 'budget', results: 0, costPerResult: null });
   });
 
+  it('takes recorded spend over the spec, with or without a budget, by channel and by month', () => {
+    const recorded = [
+      { amount: 250, currency: 'USD', date: '2027-01-02', channel: 'email' },
+      { amount: 50, currency: 'USD', date: '2027-01-03', channel: null },
+    ];
+    // Recorded spend replaces the hand-kept budget.spend (which would say 400).
+    const withBudget = buildReport({
+      ...input({}, { budget: { amount: 1000, currency: 'USD', spend: { email: 300, ads: 100 } } }),
+      spend: recorded,
+    });
+    expect(withBudget.cost).toMatchObject({
+      available: true,
+      spend: 300,
+      results: 3,
+      basis: 'spend',
+      budget: 1000,
+    });
+    if (!withBudget.cost.available) throw new Error('expected a cost');
+    expect(withBudget.cost.costPerResult).toBeCloseTo(100, 12);
+    // Spend without a channel counts in the total but is credited to no channel.
+    expect(withBudget.cost.byChannel).toEqual([
+      { channel: 'email', spend: 250, credited: 2, costPerResult: 125 },
+    ]);
+    const noBudget = buildReport({ ...input(), spend: recorded });
+    expect(noBudget.cost).toMatchObject({
+      available: true,
+      currency: 'USD',
+      budget: null,
+      spend: 300,
+      basis: 'spend',
+    });
+    expect(formatReport(noBudget).join('\n')).toContain('(budget none)');
+    expect(buildReport(input()).cost).toMatchObject({ available: false });
+  });
+
   it('explains an A/B step it cannot judge instead of guessing', () => {
     const ab = {
       sequence: [
