@@ -12,6 +12,7 @@ import { decideAutoWinners, nextAutoWinnerAt } from './auto-winner.js';
 import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
 import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats } from './dispatcher.js';
+import { RetentionJob } from './retention-job.js';
 import { nextTaskExpiry, tickTasks } from './tasks.js';
 
 export type EventProcessor = (store: Store, now: number) => Promise<unknown>;
@@ -43,6 +44,7 @@ export class Worker {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lastDynamic = new Map<string, number>();
+  private readonly retention: RetentionJob;
 
   constructor(
     private readonly store: Store,
@@ -55,6 +57,7 @@ export class Worker {
       batchSize: options.batchSize,
       leaseMs: options.leaseMs,
     });
+    this.retention = new RetentionJob(store);
   }
 
   /** One pass at the clock's current time. */
@@ -66,6 +69,7 @@ export class Worker {
     for (const ws of workspaces) {
       lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
       enrolled += await this.enrollDynamic(ws.id, now);
+      await this.retention.run(ws, now);
     }
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
     // Auto-winner tests whose time has come are decided on the events just processed, and their held
