@@ -6,6 +6,7 @@ import { AdsChannel } from './ads.channel.js';
 import { ChannelRegistry } from './channel.js';
 import { EmailChannel } from './email.channel.js';
 import { LogChannel } from './log.channel.js';
+import { SocialChannel } from './social.channel.js';
 import { TaskChannel } from './task.channel.js';
 import { SmsChannel, type SmsProviderOptions } from './sms.channel.js';
 import { WebhookChannel } from './webhook.channel.js';
@@ -31,6 +32,16 @@ export function defaultChannels(store: Store, options?: ChannelOptions): Channel
   registry.register(new TaskChannel(store));
   // Ads steps fill the workspace's ads audiences (exported as customer-list files).
   registry.register(new AdsChannel(store));
+  // Campaign social posts go out through their accounts' webhooks; without signing options they are logged.
+  if (options) {
+    registry.register(
+      new SocialChannel(store, {
+        secret: options.secret,
+        publicUrl: options.publicUrl,
+        requireHttps: options.requireHttps ?? false,
+      }),
+    );
+  }
   // Webhooks are signed with a secret derived from the instance secret: without options they are logged.
   registry.register(
     options

@@ -10,7 +10,9 @@ export type TrackingToken =
   | { kind: 'open'; touchId: string }
   | { kind: 'click'; touchId: string; index: number }
   /** Contact ids are unique across workspaces, so the workspace is read from the contact. */
-  | { kind: 'unsubscribe'; contactId: string; touchId: string | null };
+  | { kind: 'unsubscribe'; contactId: string; touchId: string | null }
+  /** A campaign's social post (its tracked link, clicked by anyone who sees the post). */
+  | { kind: 'post'; postId: string };
 
 const ID = /^[A-Za-z0-9_-]{1,80}$/;
 /** 128 bits of the HMAC, base64url: short links, still far beyond guessing. */
@@ -31,6 +33,8 @@ function payloadOf(t: TrackingToken): string {
       return `c.${t.touchId}.${t.index}`;
     case 'unsubscribe':
       return `u.${t.contactId}.${t.touchId ?? '-'}`;
+    case 'post':
+      return `p.${t.postId}`;
   }
 }
 
@@ -63,5 +67,6 @@ export function verifyToken(secrets: string | readonly string[], raw: string): T
   }
   if (kind === 'u' && parts.length === 3)
     return { kind: 'unsubscribe', contactId: a!, touchId: b === '-' ? null : b! };
+  if (kind === 'p' && parts.length === 2) return { kind: 'post', postId: a! };
   return null;
 }

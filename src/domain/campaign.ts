@@ -3,7 +3,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { conditionStepIds, stepConditionSchema, type StepCondition } from '../planning/conditions.js';
-import { parseDelay } from '../planning/delay.js';
+import { addDelay, parseDelay } from '../planning/delay.js';
 import { isValidTimeZone } from './time-zones.js';
 
 export const CHANNELS = ['email', 'ads', 'social', 'sms', 'webhook', 'task', 'log'] as const;
@@ -172,6 +172,52 @@ export const stepSchema = z
   })
   .strict();
 
+/** An offset from the campaign start (`2d`, `4h`, `1bd`) or a date-time (`2027-01-14T15:00`, campaign zone). */
+const postTime = z
+  .union([z.string(), z.date()])
+  .transform((v) => (v instanceof Date ? v.toISOString() : v.trim()))
+  .superRefine((s, ctx) => {
+    if (isOffset(s)) {
+      try {
+        parseDelay(s);
+      } catch (e) {
+        ctx.addIssue({
+          code: 'custom',
+          message: e instanceof Error ? e.message.replace(/^at: /, '') : String(e),
+        });
+      }
+    } else if (!DateTime.fromISO(s, { zone: 'UTC' }).isValid) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'is neither an offset from the campaign start (2d, 4h) nor a date-time (2027-01-14T15:00)',
+      });
+    }
+  });
+
+const isOffset = (s: string): boolean => /^\s*\d+(?:\.\d+)?\s*(m|min|h|d|bd|w)\s*$/i.test(s);
+
+/**
+ * A campaign-level post on one of the workspace's social accounts, published once at `at` (not per
+ * contact; docs/decisions/0013). Its link gets the campaign's UTM defaults and click tracking.
+ */
+export const socialPostSchema = z
+  .object({
+    id: slug,
+    account: z.string().min(1, 'names a social account of the workspace').max(100),
+    at: postTime,
+    text: z.string().min(1, 'must not be empty').max(5000),
+    link: z.url().optional(),
+    image_url: z.url().optional(),
+  })
+  .strict();
+
+export type SocialPost = z.infer<typeof socialPostSchema>;
+
+/** When a post goes out: `start` plus the offset in the campaign zone, or the date-time in that zone. */
+export function socialPostAt(at: string, start: number, zone: string): number {
+  return isOffset(at) ? addDelay(start, parseDelay(at, 'at'), zone) : windowInstant(at, zone);
+}
+
 export const goalSchema = z
   .object({
     metric: z.enum(GOAL_METRICS),
@@ -246,6 +292,7 @@ export const campaignSchema = z
     channels: z.array(z.enum(CHANNELS)).default([]),
     send_window: sendWindowSchema.optional(),
     sequence: z.array(stepSchema).default([]),
+    social_posts: z.array(socialPostSchema).optional(),
     exit_on: z
       .array(z.union([z.enum(EXIT_REASONS), z.object({ event: z.string().min(1) }).strict()]))
       .default(['replied', 'converted', 'unsubscribed', 'bounced']),
@@ -304,6 +351,24 @@ export const campaignSchema = z
         });
       }
     });
+    const postIds = new Set<string>();
+    c.social_posts?.forEach((p, i) => {
+      if (postIds.has(p.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['social_posts', i, 'id'],
+          message: `post id "${p.id}" is used twice`,
+        });
+      }
+      postIds.add(p.id);
+    });
+    if (c.social_posts?.length && !c.channels.includes('social')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['channels'],
+        message: 'must include social: the campaign has social_posts',
+      });
+    }
     if (c.window) {
       const start = windowInstant(c.window.start, c.window.timezone);
       if (c.window.end !== undefined && windowInstant(c.window.end, c.window.timezone) <= start) {

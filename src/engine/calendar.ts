@@ -1,6 +1,6 @@
 // The marketing calendar: planned and sent touches per local day (the workspace zone), campaign and
-// channel, with collisions (one person touched by two or more campaigns on the same day) counted, and an
-// iCalendar export of the campaign windows and the daily volumes.
+// channel, with collisions (one person touched by two or more campaigns on the same day) counted, the
+// campaigns' social posts, and an iCalendar export of the campaign windows, posts and daily volumes.
 import ical from 'ical-generator';
 import { BatonError } from '../domain/errors.js';
 import { campaignWindow } from '../domain/campaign.js';
@@ -8,6 +8,7 @@ import { workspaceSettings } from '../domain/workspace-settings.js';
 import { DAY, dayToIsoDate, isoDateToDay, zoneClock } from '../planning/index.js';
 import { CampaignsRepository } from '../store/campaigns.repository.js';
 import type { Store } from '../store/db.js';
+import { plannedPosts, postsBetween } from '../store/social-posts.repository.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
 
 export interface CalendarEntry {
@@ -27,11 +28,23 @@ export interface CalendarDay {
   entries: CalendarEntry[];
 }
 
+/** A campaign's social post (campaign-level, not per person): planned, or as it went out. */
+export interface CalendarPost {
+  campaignId: string;
+  postId: string;
+  account: string;
+  at: number;
+  /** planned | sending | sent | failed | cancelled */
+  status: string;
+  text: string;
+}
+
 export interface Calendar {
   zone: string;
   from: number;
   to: number;
   days: CalendarDay[];
+  posts: CalendarPost[];
   totals: { planned: number; sent: number; collisions: number };
 }
 
@@ -148,6 +161,26 @@ export async function buildCalendar(
     .execute();
   for (const r of planned) add(r, Number(r.status === 'claimed' ? r.sent_at : r.due_at), false);
 
+  // Social posts count as one touch of their campaign on the `social` channel; they reach no one person,
+  // so they take no part in collisions.
+  const posts = await socialPosts(store, workspaceId, from, to);
+  for (const p of posts) {
+    if (p.status === 'cancelled' || p.status === 'failed') continue;
+    const d = Math.floor(clock.local(p.at) / DAY);
+    let day = byDay.get(d);
+    if (!day) byDay.set(d, (day = { entries: new Map(), people: new Map(), planned: 0, sent: 0 }));
+    const key = `${p.campaignId}\u0000social`;
+    let e = day.entries.get(key);
+    if (!e) day.entries.set(key, (e = { campaignId: p.campaignId, channel: 'social', planned: 0, sent: 0 }));
+    if (p.status === 'sent') {
+      e.sent++;
+      day.sent++;
+    } else {
+      e.planned++;
+      day.planned++;
+    }
+  }
+
   const days: CalendarDay[] = [...byDay.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([d, day]) => {
@@ -169,7 +202,54 @@ export async function buildCalendar(
     totals.sent += d.sent;
     totals.collisions += d.collisions;
   }
-  return { zone, from, to, days, totals };
+  return { zone, from, to, days, posts, totals };
+}
+
+/**
+ * Posts in `[from, to)`: those already planned in the store (the campaign ran), and for scheduled, running
+ * or paused campaigns whose posts are not stored yet, the times their specs give.
+ */
+async function socialPosts(
+  store: Store,
+  workspaceId: string,
+  from: number,
+  to: number,
+): Promise<CalendarPost[]> {
+  const stored = await postsBetween(store.db, workspaceId, from, to);
+  const out: CalendarPost[] = stored.map((p) => ({
+    campaignId: p.campaignId,
+    postId: p.postId,
+    account: p.account,
+    at: p.sentAt ?? p.dueAt,
+    status: p.status,
+    text: p.text,
+  }));
+  const known = new Set(
+    (
+      await store.db
+        .selectFrom('social_posts')
+        .select(['campaign_id', 'post_id'])
+        .where('workspace_id', '=', workspaceId)
+        .execute()
+    ).map((r) => `${r.campaign_id}\u0000${r.post_id}`),
+  );
+  const live = await new CampaignsRepository(store).list(workspaceId, {
+    statuses: ['scheduled', 'running', 'paused'],
+  });
+  for (const c of live) {
+    for (const p of plannedPosts(c.id, c.spec, c.launchedAt)) {
+      if (known.has(`${c.id}\u0000${p.postId}`) || p.dueAt < from || p.dueAt >= to) continue;
+      out.push({
+        campaignId: c.id,
+        postId: p.postId,
+        account: p.account,
+        at: p.dueAt,
+        status: 'planned',
+        text: p.text,
+      });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at || a.campaignId.localeCompare(b.campaignId));
 }
 
 /**
@@ -196,6 +276,16 @@ export async function calendarIcs(
       end: new Date(Math.max(end, win.start + 60_000)),
       summary: `${c.name} (${c.status})`,
       description: `Campaign ${c.id}, priority ${c.spec.priority}, channels ${c.spec.channels.join(', ')}`,
+      stamp: new Date(now),
+    });
+  }
+  for (const p of cal.posts) {
+    ics.createEvent({
+      id: `post-${p.campaignId}-${p.postId}@baton`,
+      start: new Date(p.at),
+      end: new Date(p.at + 15 * 60_000),
+      summary: `Social post on ${p.account} (${p.status}): ${p.text.length > 60 ? `${p.text.slice(0, 59)}…` : p.text}`,
+      description: `Campaign ${p.campaignId}, post ${p.postId}\n${p.text}`,
       stamp: new Date(now),
     });
   }

@@ -12,7 +12,8 @@ import { decideAutoWinners, nextAutoWinnerAt } from './auto-winner.js';
 import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
 import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats } from './dispatcher.js';
-import { RetentionJob } from './retention-job.js';
+import { SocialChannel } from '../channels/social.channel.js';
+import { nextPostDueAt } from '../store/social-posts.repository.js';
 import { nextTaskExpiry, tickTasks } from './tasks.js';
 
 export type EventProcessor = (store: Store, now: number) => Promise<unknown>;
@@ -44,11 +45,10 @@ export class Worker {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lastDynamic = new Map<string, number>();
-  private readonly retention: RetentionJob;
 
   constructor(
     private readonly store: Store,
-    channels: ChannelRegistry,
+    private readonly channels: ChannelRegistry,
     private readonly clock: Clock,
     private readonly options: WorkerOptions,
   ) {
@@ -57,7 +57,6 @@ export class Worker {
       batchSize: options.batchSize,
       leaseMs: options.leaseMs,
     });
-    this.retention = new RetentionJob(store);
   }
 
   /** One pass at the clock's current time. */
@@ -69,9 +68,11 @@ export class Worker {
     for (const ws of workspaces) {
       lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
       enrolled += await this.enrollDynamic(ws.id, now);
-      await this.retention.run(ws, now);
     }
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
+    // Campaign social posts due now are published (once each) through their accounts' webhooks.
+    const social = this.channels.get('social');
+    if (social instanceof SocialChannel) await social.publishDue(now);
     // Auto-winner tests whose time has come are decided on the events just processed, and their held
     // touches released before this tick's drain.
     let decided = 0;
@@ -98,6 +99,7 @@ export class Worker {
       .where('status', '=', 'planned')
       .executeTakeFirst();
     if (due?.t !== null && due?.t !== undefined) next = Math.min(next, Number(due.t));
+    next = Math.min(next, (await nextPostDueAt(this.store.db)) ?? Infinity);
     next = Math.min(next, (await nextTaskExpiry(this.store)) ?? Infinity);
     const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
     for (const ws of await new WorkspacesRepository(this.store).list()) {

@@ -1,5 +1,6 @@
 // The marketing calendar: GET /api/v1/calendar (planned and sent touches per day, campaign and channel,
-// collisions counted) and GET /api/v1/calendar.ics (campaign windows and daily volumes as iCalendar).
+// collisions counted, social posts) and GET /api/v1/calendar.ics (campaign windows, social posts and daily
+// volumes as iCalendar).
 import { z } from 'zod';
 import { buildCalendar, calendarIcs } from '../../engine/calendar.js';
 import { requireScope, workspaceOf } from '../auth.js';
@@ -43,6 +44,18 @@ const calendarResponse = z.object({
       ),
     }),
   ),
+  posts: z
+    .array(
+      z.object({
+        campaign_id: z.string(),
+        post_id: z.string(),
+        account: z.string(),
+        at: isoTime,
+        status: z.string().describe('planned | sending | sent | failed | cancelled'),
+        text: z.string(),
+      }),
+    )
+    .describe("the campaigns' social posts in the range"),
   totals: z.object({ planned: z.number().int(), sent: z.number().int(), collisions: z.number().int() }),
 });
 
@@ -81,6 +94,14 @@ export const calendarRoutes: RouteModule = (app, ctx) => {
             planned: e.planned,
             sent: e.sent,
           })),
+        })),
+        posts: cal.posts.map((p) => ({
+          campaign_id: p.campaignId,
+          post_id: p.postId,
+          account: p.account,
+          at: new Date(p.at).toISOString(),
+          status: p.status,
+          text: p.text,
         })),
         totals: cal.totals,
       };
