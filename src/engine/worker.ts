@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats } from './dispatcher.js';
 import { SocialChannel } from '../channels/social.channel.js';
 import { nextPostDueAt } from '../store/social-posts.repository.js';
+import { RetentionJob } from './retention-job.js';
 import { nextTaskExpiry, tickTasks } from './tasks.js';
 
 export type EventProcessor = (store: Store, now: number) => Promise<unknown>;
@@ -45,6 +46,7 @@ export class Worker {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private lastDynamic = new Map<string, number>();
+  private readonly retention: RetentionJob;
 
   constructor(
     private readonly store: Store,
@@ -57,6 +59,7 @@ export class Worker {
       batchSize: options.batchSize,
       leaseMs: options.leaseMs,
     });
+    this.retention = new RetentionJob(store);
   }
 
   /** One pass at the clock's current time. */
@@ -68,6 +71,7 @@ export class Worker {
     for (const ws of workspaces) {
       lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
       enrolled += await this.enrollDynamic(ws.id, now);
+      await this.retention.run(ws, now);
     }
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
     // Campaign social posts due now are published (once each) through their accounts' webhooks.
