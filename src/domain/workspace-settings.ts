@@ -26,8 +26,13 @@ export const workspaceSettingsSchema = z
     holidays: z.array(isoDate).default([]),
     /** Share of reachable contacts above which an audience is "too broad" (a lint warning). */
     broad_audience_share: z.number().gt(0).max(1).default(0.5),
-    /** Launch, pause and end need a second marketer's approval. */
+    /** Launch, pause and end need a second marketer's approval (the same as all three in `approvals`). */
     require_approval: z.boolean().default(false),
+    /** The campaign moves a non-admin's request only performs once a second person approves it. */
+    approvals: z
+      .object({ required_for: z.array(z.enum(['launch', 'pause', 'end'])).default([]) })
+      .strict()
+      .default({ required_for: [] }),
     /** Events older than `events_days` are deleted by the worker (null: kept for ever). See docs/privacy.md. */
     retention: z
       .object({
@@ -73,4 +78,9 @@ export type WorkspaceSettings = z.infer<typeof workspaceSettingsSchema>;
 
 export function workspaceSettings(raw: unknown): WorkspaceSettings {
   return workspaceSettingsSchema.parse(raw ?? {});
+}
+
+/** Whether a campaign move needs a second person's approval in this workspace. */
+export function approvalRequired(settings: WorkspaceSettings, action: 'launch' | 'pause' | 'end'): boolean {
+  return settings.require_approval || settings.approvals.required_for.includes(action);
 }

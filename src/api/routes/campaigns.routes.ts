@@ -1,4 +1,5 @@
 // /api/v1/campaigns: CRUD over campaign specs (every edit a revision), lint, lifecycle moves, revisions.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES, campaignSchema } from '../../domain/campaign.js';
 import { BatonError } from '../../domain/errors.js';
@@ -7,13 +8,12 @@ import { CampaignsRepository, type Campaign } from '../../store/campaigns.reposi
 import {
   applyCampaign,
   deleteCampaign,
-  endCampaign,
-  launchCampaign,
   lintCampaignSpec,
-  pauseCampaign,
-  resumeCampaign,
   type LifecycleHooks,
 } from '../../store/campaigns/index.js';
+import { auditActor, auditRequest } from '../audit.js';
+import { needsApproval, performMove, requestApproval, type CampaignMove } from '../campaign-moves.js';
+import { approvalResponse, toApprovalResponse } from './approvals.routes.js';
 import { closeCampaign, engineLaunchHooks, releaseHeldTouches } from '../../engine/campaign-hooks.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
@@ -93,6 +93,18 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
     const launch = { preValidation: requireScope('launch') };
     const author = (req: { auth?: { keyId: string } }): string | null => req.auth?.keyId ?? null;
 
+    /** Performs the move (audited), or files it for approval when the workspace asks for one. */
+    async function move(req: FastifyRequest, name: CampaignMove, id: string) {
+      const ws = workspaceOf(req);
+      const now = ctx.clock.now();
+      if (name !== 'resume' && (await needsApproval(ctx.store, req, ws, name))) {
+        if (!(await repo.get(ws, id))) throw BatonError.notFound('campaign', id);
+        const approval = await requestApproval(ctx.store, req, ws, name, id, now);
+        return { approval: toApprovalResponse(approval) };
+      }
+      return performMove(ctx.store, hooks, ws, name, id, now, { actor: auditActor(req), ip: req.ip });
+    }
+
     app.get(
       '/campaigns',
       {
@@ -131,6 +143,12 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
           { spec: req.body, mode: 'create', author: author(req) },
           ctx.clock.now(),
         );
+        await auditRequest(ctx.store, req, {
+          at: ctx.clock.now(),
+          action: 'campaign.create',
+          target: { type: 'campaign', id: r.campaign.id },
+          details: { revision: r.campaign.revision },
+        });
         return reply.status(201).send({ campaign: toResponse(r.campaign), change: r.change, diff: r.diff });
       },
     );
@@ -181,6 +199,14 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
           { spec: req.body, mode: 'update', author: author(req) },
           ctx.clock.now(),
         );
+        if (r.change !== 'unchanged') {
+          await auditRequest(ctx.store, req, {
+            at: ctx.clock.now(),
+            action: 'campaign.update',
+            target: { type: 'campaign', id: r.campaign.id },
+            details: { revision: r.campaign.revision, diff: r.diff },
+          });
+        }
         return { campaign: toResponse(r.campaign), change: r.change, diff: r.diff };
       },
     );
@@ -198,6 +224,11 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
       },
       async (req, reply) => {
         await deleteCampaign(ctx.store, workspaceOf(req), req.params.id);
+        await auditRequest(ctx.store, req, {
+          at: ctx.clock.now(),
+          action: 'campaign.delete',
+          target: { type: 'campaign', id: req.params.id },
+        });
         return reply.status(204).send(null);
       },
     );
@@ -254,28 +285,31 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
         schema: {
           tags,
           summary:
-            'Launch: 409 `blocked_by_guardrails` listing blocking findings; freezes the measurement plan',
+            'Launch: 409 `blocked_by_guardrails` listing blocking findings; freezes the measurement plan ' +
+            '(202 with a pending approval when the workspace requires one)',
           params: idParams,
           response: {
             200: z.object({ campaign: campaignResponse, findings: z.array(findingResponse) }),
+            202: z.object({ approval: approvalResponse }),
             404: errorResponse,
             409: errorResponse,
             ...commonErrors,
           },
         },
       },
-      async (req) => {
-        const r = await launchCampaign(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now(), hooks);
+      async (req, reply) => {
+        const r = await move(req, 'launch', req.params.id);
+        if ('approval' in r) return reply.status(202).send(r);
         return { campaign: toResponse(r.campaign), findings: r.findings };
       },
     );
 
     const moves = [
-      ['pause', 'Pause a scheduled or running campaign', pauseCampaign],
-      ['resume', 'Resume a paused campaign', resumeCampaign],
-      ['end', 'End now: completed if it ran, cancelled if it never started', endCampaign],
+      ['pause', 'Pause a scheduled or running campaign'],
+      ['resume', 'Resume a paused campaign'],
+      ['end', 'End now: completed if it ran, cancelled if it never started'],
     ] as const;
-    for (const [name, summary, fn] of moves) {
+    for (const [name, summary] of moves) {
       app.post(
         `/campaigns/:id/${name}`,
         {
@@ -284,11 +318,20 @@ export function campaignsRoutesWith(hooks: LifecycleHooks = engineLifecycleHooks
             tags,
             summary: `${summary} (409 \`illegal_transition\` names the state and the allowed moves)`,
             params: idParams,
-            response: { 200: campaignResponse, 404: errorResponse, 409: errorResponse, ...commonErrors },
+            response: {
+              200: campaignResponse,
+              202: z.object({ approval: approvalResponse }),
+              404: errorResponse,
+              409: errorResponse,
+              ...commonErrors,
+            },
           },
         },
-        async (req) =>
-          toResponse(await fn(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now(), hooks)),
+        async (req, reply) => {
+          const r = await move(req, name, req.params.id);
+          if ('approval' in r) return reply.status(202).send(r);
+          return toResponse(r.campaign);
+        },
       );
     }
 
