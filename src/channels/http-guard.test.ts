@@ -3,6 +3,7 @@
 // https://www.iana.org/assignments/iana-ipv6-special-registry/ ; RFC 1918 (private), RFC 6598 (shared
 // address space, CGNAT), RFC 3927 (IPv4 link-local), RFC 4193 (unique local), RFC 4291 §2.5.5.2
 // (IPv4-mapped IPv6), RFC 6052 (NAT64 64:ff9b::/96), RFC 3056 (6to4).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkTargetUrl, classifyAddress, guardedLookup, isBlockedAddress } from './http-guard.js';
 
@@ -52,6 +53,35 @@ describe('classifyAddress', () => {
     '::ffff:8.8.8.8',
   ])('%s is public', (ip) => {
     expect(classifyAddress(ip)).toBeNull();
+  });
+});
+
+describe('classifyAddress properties', () => {
+  const octet = fc.integer({ min: 0, max: 255 });
+  const v4 = fc.tuple(octet, octet, octet, octet);
+
+  it('an IPv4 address inside IPv6 (mapped, dotted or hex) is judged as the IPv4 address', () => {
+    fc.assert(
+      fc.property(v4, ([a, b, c, d]) => {
+        const dotted = `${a}.${b}.${c}.${d}`;
+        const hex = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+        const kind = classifyAddress(dotted);
+        expect(classifyAddress(`::ffff:${dotted}`)).toBe(kind);
+        expect(classifyAddress(`::ffff:${hex}`)).toBe(kind);
+        expect(classifyAddress(`64:ff9b::${dotted}`)).toBe(kind);
+      }),
+    );
+  });
+
+  it('every address of 10/8, 127/8, 169.254/16 and 100.64/10 is internal (RFC 1918, 1122, 3927, 6598)', () => {
+    fc.assert(
+      fc.property(octet, octet, octet, fc.integer({ min: 64, max: 127 }), (b, c, d, cgnat) => {
+        expect(classifyAddress(`10.${b}.${c}.${d}`)).toBe('private');
+        expect(classifyAddress(`127.${b}.${c}.${d}`)).toBe('loopback');
+        expect(classifyAddress(`169.254.${c}.${d}`)).toBe('link-local');
+        expect(classifyAddress(`100.${cgnat}.${c}.${d}`)).toBe('shared (CGNAT)');
+      }),
+    );
   });
 });
 
