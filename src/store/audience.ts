@@ -181,40 +181,34 @@ function emailDomain(ctx: CompileContext): RawBuilder<string> {
     : sql<string>`substr(lower(c.email), instr(c.email, '@') + 1)`;
 }
 
-async function hasIndex(db: Kysely<Database>, name: string): Promise<boolean> {
-  const r = await sql<{
-    n: unknown;
-  }>`select count(*) as n from sqlite_master where type = 'index' and name = ${name}`.execute(db);
-  return Number(r.rows[0]?.n ?? 0) > 0;
-}
-
 function suppressedExpr(ctx: CompileContext): RawBuilder<SqlBool> {
   return sql<SqlBool>`exists (select 1 from suppressions s where s.workspace_id = ${ctx.workspaceId} and s.value in (lower(c.email), ${emailDomain(ctx)}))`;
 }
 
 /**
  * Contacts reachable on the channel in the whole workspace. For email: the subscribed contacts with an
- * address (a partial index), minus the suppressed ones, found from the suppression list's side.
+ * address, minus the suppressed ones, found from the suppression list's side. On SQLite the first number is
+ * the `contact_reach` counter its triggers keep (one row read); on PostgreSQL it is counted from the partial
+ * index (decision 0019).
  */
 async function reachableCount(db: Kysely<Database>, p: Prepared, channel: ReachChannel): Promise<number> {
   const ws = p.ctx.workspaceId;
-  if (channel !== 'email') {
+  let all: number;
+  if (p.ctx.dialect !== 'postgres') {
+    const row = await db
+      .selectFrom('contact_reach')
+      .select(['total', 'email', 'sms'])
+      .where('workspace_id', '=', ws)
+      .executeTakeFirst();
+    all = Number(row ? row[channel === 'none' ? 'total' : channel] : 0);
+  } else {
+    const rule =
+      channel === 'email' ? sql`c.email is not null and c.subscription_status = 'subscribed'` : p.reachable;
     const r = await sql<{ n: unknown }>`
-      select count(*) as n from contacts c where c.workspace_id = ${ws} and ${p.reachable}`.execute(db);
-    return Number(r.rows[0]?.n ?? 0);
+      select count(*) as n from contacts c where c.workspace_id = ${ws} and ${rule}`.execute(db);
+    all = Number(r.rows[0]?.n ?? 0);
   }
-  // SQLite's planner prefers a table scan here (it cannot tell the partial index answers alone): name it,
-  // when the store has it (stores migrated before the index was added to the audiences migration do not).
-  const source =
-    p.ctx.dialect !== 'postgres' && (await hasIndex(db, 'contacts_ws_email_reachable'))
-      ? sql`contacts c indexed by contacts_ws_email_reachable`
-      : sql`contacts c`;
-  const all = await sql<{ n: unknown }>`
-    select count(*) as n from ${source}
-    where c.workspace_id = ${ws} and c.email is not null and c.subscription_status = 'subscribed'`.execute(
-    db,
-  );
-  if (!p.hasSuppressions) return Number(all.rows[0]?.n ?? 0);
+  if (channel !== 'email' || !p.hasSuppressions) return all;
   // `cross join` makes SQLite loop over the (small) suppression list and probe the expression indexes;
   // PostgreSQL plans it as an ordinary join.
   // SQLite uses the expression index only when the other side carries no affinity (`+s.value`).
@@ -231,7 +225,7 @@ async function reachableCount(db: Kysely<Database>, p: Prepared, channel: ReachC
         and s.workspace_id = ${ws} and s.kind = 'domain'
         and c.email is not null and c.subscription_status = 'subscribed'
     ) x`.execute(db);
-  return Number(all.rows[0]?.n ?? 0) - Number(suppressed.rows[0]?.n ?? 0);
+  return all - Number(suppressed.rows[0]?.n ?? 0);
 }
 
 export interface AudienceIds {

@@ -69,6 +69,14 @@ export interface ContactsTable {
   updated_at: number;
 }
 
+/** SQLite only: contacts per workspace in all and reachable by email / SMS, kept by triggers on contacts. */
+export interface ContactReachTable {
+  workspace_id: string;
+  total: number;
+  email: number;
+  sms: number;
+}
+
 export interface EventsTable {
   seq: Generated<number>;
   id: string;
@@ -480,6 +488,7 @@ export interface Database {
   instance_settings: InstanceSettingsTable;
   accounts: AccountsTable;
   contacts: ContactsTable;
+  contact_reach: ContactReachTable;
   events: EventsTable;
   enrollments: EnrollmentsTable;
   touches: TouchesTable;
