@@ -14,6 +14,7 @@ import * as forecast from './forecast.command.js';
 import * as report from './report.command.js';
 import * as clone from './clone.command.js';
 import * as users from './users.command.js';
+import * as tasks from './tasks.command.js';
 import * as doctor from './doctor.command.js';
 import * as privacy from './privacy.command.js';
 import * as secrets from './secrets.command.js';
@@ -33,6 +34,7 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   report,
   clone,
   users,
+  tasks,
   doctor,
   privacy,
   secrets,
