@@ -8,7 +8,7 @@ import {
 } from '../../domain/contact.js';
 import { ContactsRepository } from '../../store/contacts.repository.js';
 import { eraseContact } from '../../store/privacy/index.js';
-import { auditActorOf } from './privacy.routes.js';
+import { auditActor } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import {
@@ -188,7 +188,7 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
       if (req.query.erase) {
         // Erasure cannot be undone: it needs the admin scope on top of the route's write scope.
         await requireScope('admin')(req, reply);
-        await eraseContact(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now(), auditActorOf(req));
+        await eraseContact(ctx.store, workspaceOf(req), req.params.id, ctx.clock.now(), auditActor(req));
         return reply.status(204).send(null);
       }
       await contacts.delete(workspaceOf(req), req.params.id, ctx.clock.now());

@@ -1,22 +1,11 @@
 // /api/v1/contacts/:id/export: everything Baton holds about one person as JSON (access and portability
 // requests). Erasure is `DELETE /api/v1/contacts/:id?erase=true` (contacts.routes.ts). Both need `admin`.
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AuditActor } from '../../store/audit.repository.js';
-import { recordAudit } from '../../store/audit.repository.js';
 import { exportContact } from '../../store/privacy/index.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, idParams } from './resource-schemas.js';
-
-/** Who is acting, for the audit trail: the signed-in user, else the API key. */
-export function auditActorOf(req: FastifyRequest): AuditActor {
-  const auth = req.auth;
-  if (!auth) return { type: 'system', id: null };
-  return auth.userId
-    ? { type: 'user', id: auth.userId, role: auth.role ?? null }
-    : { type: 'key', id: auth.keyId };
-}
 
 const exportResponse = z
   .object({
@@ -58,13 +47,10 @@ export const privacyRoutes: RouteModule = (app, ctx) => {
       const ws = workspaceOf(req);
       const now = ctx.clock.now();
       const doc = await exportContact(ctx.store, ws, req.params.id, now);
-      await recordAudit(ctx.store, {
-        workspaceId: ws,
+      await auditRequest(ctx.store, req, {
         at: now,
-        actor: auditActorOf(req),
         action: 'contact.export',
         target: { type: 'contact', id: req.params.id },
-        ip: req.ip,
       });
       return doc;
     },
