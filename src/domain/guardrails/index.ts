@@ -8,6 +8,7 @@ import { channelFindings } from './channels.js';
 import { contentFindings } from './content.js';
 import { goalFindings, windowFindings } from './goal.js';
 import { holdoutFindings } from './holdout.js';
+import { stageFindings } from './stage.js';
 import { smsFindings } from './sms.js';
 import type { Finding, LintFacts } from './types.js';
 
@@ -24,6 +25,7 @@ export function lint(spec: CampaignSpec, facts: LintFacts): Finding[] {
     ...cadenceFindings(spec, facts),
     ...overlapFindings(spec, facts),
     ...holdoutFindings(spec, facts),
+    ...stageFindings(spec, facts),
     ...smsFindings(spec),
     ...autoWinnerFindings(spec, facts),
   ];

@@ -68,6 +68,24 @@ const CASES: Array<{
   triggers: () => [CampaignSpec, LintFacts];
   passes: () => [CampaignSpec, LintFacts];
 }> = [
+  // Journey stages (src/domain/guardrails/stage.ts): the default map's stage ids.
+  {
+    code: 'stage_unknown',
+    triggers: () => [spec({ stage: { targets: 'evaluation' } }), facts({ journey: JOURNEY })],
+    passes: () => [spec({ stage: { targets: 'awareness' } }), facts({ journey: JOURNEY })],
+  },
+  {
+    // 70 of 100 in consideration: only 30% in the targeted awareness stage, under the 50% line.
+    code: 'audience_outside_stage',
+    triggers: () => [spec({ stage: { targets: 'awareness' } }), facts({ journey: JOURNEY })],
+    passes: () => [spec({ stage: { targets: 'consideration' } }), facts({ journey: JOURNEY })],
+  },
+  {
+    // A decision-stage demo offer in a campaign aimed at awareness-stage contacts.
+    code: 'step_intent_mismatch',
+    triggers: () => [stageStep('decision'), facts({ journey: JOURNEY })],
+    passes: () => [stageStep('consideration'), facts({ journey: JOURNEY })],
+  },
   {
     // 3GPP TS 23.040 §9.2.3.24.1: 160 GSM-7 characters fit one SMS, 161 need two parts.
     code: 'sms_segments',
@@ -330,6 +348,20 @@ function abTest(share: number): CampaignSpec {
       },
       BASE.sequence![1]!,
     ],
+  });
+}
+
+const JOURNEY = {
+  stages: ['awareness', 'consideration', 'decision', 'customer'],
+  audienceByStage: { awareness: 30, consideration: 70 },
+  audienceTotal: 100,
+};
+
+/** Aimed at awareness-stage contacts, with the first step's content made for `intent`. */
+function stageStep(intent: string): CampaignSpec {
+  return spec({
+    stage: { targets: 'awareness' },
+    sequence: [{ ...BASE.sequence![0]!, stage: { intent } }, BASE.sequence![1]!],
   });
 }
 

@@ -37,6 +37,9 @@ export const FINDING_CODES = [
   'sms_ucs2',
   'test_without_variants',
   'test_share_too_small',
+  'stage_unknown',
+  'audience_outside_stage',
+  'step_intent_mismatch',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -84,6 +87,15 @@ export interface RenderCheck {
   sampled: number;
 }
 
+/** The workspace's journey and where the audience stands in it (null when no journey map is set). */
+export interface JourneyFacts {
+  /** Stage ids in order. */
+  stages: string[];
+  /** Audience contacts per current stage (contacts not yet placed are left out). */
+  audienceByStage: Record<string, number>;
+  audienceTotal: number;
+}
+
 export interface LintFacts {
   now: number;
   settings: WorkspaceSettings;
@@ -96,4 +108,6 @@ export interface LintFacts {
   /** Other running or scheduled campaigns sharing contacts with this audience. */
   overlaps: OverlapFact[];
   renders: RenderCheck[];
+  /** The buyer journey, for the stage-intent rules; absent or null: no journey map. */
+  journey?: JourneyFacts | null;
 }

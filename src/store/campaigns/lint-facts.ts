@@ -3,7 +3,13 @@
 // The one place that changes when the audience or content modules change shape.
 import { campaignWindow, type CampaignSpec } from '../../domain/campaign.js';
 import { BatonError, isBatonError } from '../../domain/errors.js';
-import { lint, type Finding, type LintFacts, type OverlapFact } from '../../domain/guardrails/index.js';
+import {
+  lint,
+  type Finding,
+  type JourneyFacts,
+  type LintFacts,
+  type OverlapFact,
+} from '../../domain/guardrails/index.js';
 import {
   renderChecks,
   templateRefs,
@@ -15,6 +21,7 @@ import { previewAudience, resolveAudience, type ReachChannel } from '../audience
 import { CampaignsRepository } from '../campaigns.repository.js';
 import type { Store } from '../db.js';
 import { fromJson } from '../json.js';
+import { getJourney } from '../journey/journey-map.repository.js';
 import { TemplatesRepository } from '../templates.repository.js';
 import { WorkspacesRepository } from '../workspaces.repository.js';
 
@@ -106,7 +113,44 @@ export async function gatherLintFacts(
   for (const t of options.templates ?? []) templates.set(t.id, t);
   const renders = await renderChecks(spec, templates, await sampleContacts(store, workspaceId, sampleIds));
 
-  return { now, settings, audience: facts, goalEventSeen, overlaps, renders, audienceError };
+  const journey = await journeyFacts(store, workspaceId, spec, async () =>
+    facts && facts.count > 0
+      ? audienceIds.length > 0
+        ? audienceIds
+        : (await resolveAudience(store, workspaceId, audienceSpec, { now, channel })).contactIds
+      : [],
+  );
+
+  return { now, settings, audience: facts, goalEventSeen, overlaps, renders, audienceError, journey };
+}
+
+/**
+ * Where the audience stands in the workspace's journey, when the campaign or a step declares a stage and
+ * the workspace has a journey map; null otherwise.
+ */
+async function journeyFacts(
+  store: Store,
+  workspaceId: string,
+  spec: CampaignSpec,
+  audience: () => Promise<string[]>,
+): Promise<JourneyFacts | null> {
+  if (!spec.stage && !spec.sequence.some((s) => s.stage)) return null;
+  const { enabled, journey } = await getJourney(store, workspaceId);
+  if (!enabled) return null;
+  const ids = await audience();
+  const byStage: Record<string, number> = {};
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await store.db
+      .selectFrom('journey_stages')
+      .select(['stage', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .where('workspace_id', '=', workspaceId)
+      .where('subject_kind', '=', 'contact')
+      .where('subject_id', 'in', ids.slice(i, i + CHUNK))
+      .groupBy('stage')
+      .execute();
+    for (const r of rows) byStage[r.stage] = (byStage[r.stage] ?? 0) + Number(r.n);
+  }
+  return { stages: journey.map.stages.map((s) => s.id), audienceByStage: byStage, audienceTotal: ids.length };
 }
 
 /** Findings for a spec in its workspace at `now`. */
