@@ -1,5 +1,5 @@
-// `baton demo` end to end on a small world: three campaigns run, the review is printed, and the same seed
-// gives the same output.
+// `baton demo` end to end on a small world: the example campaigns run (one of them across email, an ads
+// audience, a social post and a call task), the review is printed, and the same seed gives the same output.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,11 +30,20 @@ async function demoOutput(name: string, seed: string): Promise<string[]> {
 }
 
 describe('baton demo', () => {
-  it('runs three campaigns end to end and prints the same review for the same seed', async () => {
+  it('runs the example campaigns end to end and prints the same review for the same seed', async () => {
     const first = await demoOutput('a', 'seed-1');
     const text = first.join('\n');
-    for (const id of ['q1-analytics-launch', 'fy27-outbound-enterprise', 'lead-nurture'])
+    for (const id of [
+      'q1-analytics-launch',
+      'fy27-outbound-enterprise',
+      'lead-nurture',
+      'sql-omnichannel-push',
+    ])
       expect(text).toContain(id);
+    // The omnichannel campaign's post reached the local stand-in for LinkedIn on day 2 of its window.
+    expect(text).toContain(
+      'Social post customer-story published on company-linkedin at 2027-01-07T14:00:00.000Z with a tracked link',
+    );
     // The review of issue 9: goal, funnel, attribution side by side, experiment verdict, holdout lift,
     // and with --truth the simulator's ground truth.
     for (const section of [

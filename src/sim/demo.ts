@@ -1,7 +1,10 @@
 // `baton demo`: a fresh workspace on the embedded store, a simulated market of accounts and contacts,
-// the three example campaigns applied, forecast and launched, then weeks of the engine on the simulated
-// clock — real email through a local SMTP sink, opens and clicks through the tracking endpoints, replies
-// into the inbound listener, conversions through the Segment-compatible API — and each campaign's review.
+// the example campaigns applied, forecast and launched, then weeks of the engine on the simulated clock —
+// real email through a local SMTP sink, opens and clicks through the tracking endpoints, replies into the
+// inbound listener, conversions through the Segment-compatible API, ads audiences filled, a social post
+// published to a local stand-in for the network — and each campaign's review.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +14,7 @@ import { simpleParser } from 'mailparser';
 import { buildApp } from '../api/app.js';
 import { EmailChannel } from '../channels/email.channel.js';
 import { defaultChannels } from '../channels/registry.js';
+import { SocialChannel } from '../channels/social.channel.js';
 import { engineLaunchHooks } from '../engine/campaign-hooks.js';
 import { forecastCampaign } from '../engine/forecast.js';
 import { SimulatedClock } from '../engine/clock.js';
@@ -27,6 +31,7 @@ import { EmailSendersRepository } from '../store/email-senders.repository.js';
 import { importAccounts, importContacts } from '../store/import/index.js';
 import { resolveSecret } from '../store/instance-settings.repository.js';
 import { ListsRepository } from '../store/lists.repository.js';
+import { SocialAccountsRepository } from '../store/social-posts.repository.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import { Market, type MarketIO, type PerformedTouch } from './market.js';
@@ -39,7 +44,12 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const QUARTER = 15 * 60_000;
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
-export const DEMO_CAMPAIGNS = ['product-launch.yaml', 'outbound-target-accounts.yaml', 'nurture.yaml'];
+export const DEMO_CAMPAIGNS = [
+  'product-launch.yaml',
+  'outbound-target-accounts.yaml',
+  'nurture.yaml',
+  'omnichannel-push.yaml',
+];
 
 export interface DemoOptions {
   weeks: number;
@@ -122,6 +132,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     maxMessages: Infinity,
   });
   const io = marketIO(app, writeKey, replies);
+  // The company's LinkedIn page, as a local receiver of the social posts Baton publishes to it.
+  const network = await startSocialReceiver();
+  await new WorkspacesRepository(store).updateSettings(ws.id, {
+    ...ws.settings,
+    webhooks: { allow_private_hosts: true },
+  });
+  await new SocialAccountsRepository(store).put(
+    ws.id,
+    { name: 'company-linkedin', network: 'linkedin', webhookUrl: network.url },
+    clock.now(),
+  );
   // Two months of history before the campaigns: pricing-page visits the launch audience is built on.
   await io.track(
     world.contacts.flatMap((c, i) =>
@@ -178,6 +199,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     transport: { maxMessages: Infinity },
   });
   channels.register(email);
+  channels.register(new SocialChannel(store, { secret, publicUrl, requireHttps: false }));
   const worker = new Worker(store, channels, clock, {
     workerId: 'demo',
     processEvents,
@@ -206,6 +228,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   }
   opts.progress?.(end - DEMO_START, end - DEMO_START, new Date(end).toISOString().slice(0, 10));
   await worker.tick();
+  for (const post of network.received) {
+    opts.log(`Social post ${post.id} published on ${post.account} at ${post.at} with a tracked link`);
+  }
 
   return {
     store,
@@ -218,11 +243,30 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
     secret,
     shutdown: async () => {
       await channels.close();
+      network.server.close();
       replies.close();
       await inbound.close();
       await sink.stop();
     },
   };
+}
+
+/** A stand-in for a social network's publishing webhook: records what Baton posts to it. */
+async function startSocialReceiver() {
+  const received: Array<{ id: string; account: string; at: string }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const post = (JSON.parse(body) as { post: { id: string; account: string; scheduled_at: string } }).post;
+      received.push({ id: post.id, account: post.account, at: post.scheduled_at });
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `post-${received.length}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, received, url: `http://127.0.0.1:${port}/linkedin/posts` };
 }
 
 async function importWorld(store: Store, workspaceId: string, world: World, now: number): Promise<void> {
