@@ -57,6 +57,8 @@ export interface TaskFilter {
   due_before?: number;
   campaign?: string;
   contact?: string;
+  /** Only open tasks overdue at this instant (true) or not yet overdue (false). */
+  overdue?: { at: number; is: boolean };
 }
 
 export interface AssigneeUser {
@@ -134,6 +136,11 @@ export class TasksRepository {
     if (filter.due_before !== undefined) q = q.where('tasks.due_at', '<', filter.due_before);
     if (filter.campaign !== undefined) q = q.where('tasks.campaign_id', '=', filter.campaign);
     if (filter.contact !== undefined) q = q.where('tasks.contact_id', '=', filter.contact);
+    if (filter.overdue !== undefined) {
+      q = q
+        .where('tasks.status', '=', 'open')
+        .where('tasks.overdue_at', filter.overdue.is ? '<=' : '>', filter.overdue.at);
+    }
     const rows = await q
       .orderBy('tasks.id')
       .limit(checkLimit(page.limit) + 1)

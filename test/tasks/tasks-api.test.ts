@@ -138,13 +138,18 @@ describe.each(dialects)('task inbox and spend API on %s', (dialect) => {
     const [task] = (await get('/api/v1/tasks', auth)).json<{ data: TaskBody[] }>().data;
     clock.set(Date.parse('2027-03-15T20:59:00Z')); // Monday 16:59 EDT
     expect((await get(`/api/v1/tasks/${task!.id}`, auth)).json().overdue).toBe(false);
+    expect((await get('/api/v1/tasks?overdue=true', auth)).json().data).toHaveLength(0);
     clock.set(Date.parse('2027-03-15T21:00:00Z')); // Monday 17:00 EDT
     expect((await get(`/api/v1/tasks/${task!.id}`, auth)).json().overdue).toBe(true);
+    const overdue = (await get('/api/v1/tasks?overdue=true', auth)).json<{ data: TaskBody[] }>().data;
+    expect(overdue.map((t) => t.id)).toEqual([task!.id]);
+    expect((await get('/api/v1/tasks?overdue=false', auth)).json().data).toHaveLength(0);
 
     const moved = await post(`/api/v1/tasks/${task!.id}/reschedule`, auth, {
       due_at: '2027-03-16T14:00:00Z',
     });
     expect(moved.statusCode).toBe(200);
+    expect((await get('/api/v1/tasks?overdue=true', auth)).json().data).toHaveLength(0);
     expect(moved.json()).toMatchObject({
       status: 'open',
       overdue: false,

@@ -77,6 +77,10 @@ const listQuery = z
     due_before: isoInput('only tasks due before this instant').optional(),
     campaign: z.string().min(1).max(100).optional(),
     contact: z.string().min(1).max(100).optional(),
+    overdue: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe('true: open tasks past the working hours they were due in; false: open ones that are not'),
   })
   .strict();
 
@@ -179,7 +183,7 @@ export const tasksRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) => {
-      const { limit, cursor, due_before, assignee, ...filter } = req.query;
+      const { limit, cursor, due_before, assignee, overdue, ...filter } = req.query;
       const owner = inboxOwner(req);
       let who = assignee === 'me' ? (req.auth?.userId ?? null) : assignee;
       if (assignee === 'me' && who === null) {
@@ -199,6 +203,7 @@ export const tasksRoutes: RouteModule = (app, ctx) => {
           workspaceOf(req),
           {
             ...filter,
+            overdue: overdue === undefined ? undefined : { at: now, is: overdue === 'true' },
             assignee: who ?? undefined,
             due_before: due_before ? Date.parse(due_before) : undefined,
           },
