@@ -94,8 +94,17 @@ export function mutated(base: unknown): fc.Arbitrary<unknown> {
       if (!parent || typeof parent !== 'object') continue;
       const last = e.path[e.path.length - 1]!;
       const p = parent as Record<string, unknown>;
-      if (e.key !== undefined) p[e.key] = e.value ?? null;
-      else if (e.value === undefined) delete p[last];
+      // A new key is an own property, as JSON.parse makes it (even `__proto__`); arrays get no named keys.
+      if (e.key !== undefined) {
+        if (!Array.isArray(p)) {
+          Object.defineProperty(p, e.key, {
+            value: e.value ?? null,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+      } else if (e.value === undefined) delete p[last];
       else p[last] = e.value;
     }
     return out;

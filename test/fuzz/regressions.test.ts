@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
+import { parseCampaignYaml } from '../../src/store/campaigns/campaign-file.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 
 const T0 = Date.parse('2027-01-04T10:00:00Z');
@@ -34,5 +35,20 @@ describe('fuzz regressions', () => {
         },
       });
     }
+  });
+
+  // campaigns fuzz: an alias bomb escaped the parser as the yaml library's ReferenceError.
+  it('refuses a YAML alias bomb with a BatonError naming the file', () => {
+    const bomb = [
+      'a0: &a0 [x, x]',
+      ...Array.from({ length: 6 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`),
+    ];
+    expect(() => parseCampaignYaml(bomb.join('\n'), 'bomb.yaml')).toThrow(
+      expect.objectContaining({
+        name: 'BatonError',
+        code: 'invalid_input',
+        message: 'bomb.yaml: too many YAML aliases (*name): a file may expand at most 100 of them',
+      }),
+    );
   });
 });

@@ -8,6 +8,8 @@ import { BatonError, type FieldIssue } from '../../domain/errors.js';
 import { templateKindOf, type TemplateSource } from '../../domain/guardrails/render-check.js';
 import { campaignIssues } from './validate-spec.js';
 
+const MAX_ALIAS_COUNT = 100;
+
 export interface CampaignFile {
   file: string;
   spec: CampaignSpec;
@@ -35,7 +37,22 @@ export function parseCampaignYaml(text: string, file = 'campaign.yaml'): Campaig
     });
     throw BatonError.invalid(issues, `${issues[0]!.path}: ${issues[0]!.message}`);
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // The yaml library refuses alias chains that expand without bound (a "billion laughs" file).
+    if (!(e instanceof ReferenceError)) throw e;
+    throw BatonError.invalid(
+      [
+        {
+          path: file,
+          message: `too many YAML aliases (*name): a file may expand at most ${MAX_ALIAS_COUNT} of them`,
+        },
+      ],
+      `${file}: too many YAML aliases (*name): a file may expand at most ${MAX_ALIAS_COUNT} of them`,
+    );
+  }
   const { spec, issues } = campaignIssues(raw);
   if (!spec) throw positioned(issues, doc, lines, file);
   return spec;
