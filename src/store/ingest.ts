@@ -1,7 +1,8 @@
 // Segment-spec messages in: validation per message (so a batch reports each bad one by index), Segment's
 // clock-skew correction, and storage with identity resolution. On SQLite, calls made only of track, page
 // and screen messages are written by prepared statements, the calls of one event-loop turn in one
-// transaction (group commit); everything else goes through Kysely message by message, on both dialects.
+// transaction (group commit); elsewhere runs of those messages are written set-based (ingest-batch.ts) and
+// identify, group and alias go through Kysely message by message, on both dialects.
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.js';
 import { appendEvents, eventRow, type NewEvent } from './events.repository.js';
@@ -12,6 +13,7 @@ import {
   resolveContact,
   SqliteIdentityResolver,
 } from './identity.js';
+import { ingestEventRun } from './ingest-batch.js';
 import { isErasedEmail } from './privacy/erased-emails.js';
 
 export const MESSAGE_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
@@ -170,6 +172,9 @@ function toEvent(
   };
 }
 
+const isEventMessage = (m: TrackingMessage): boolean =>
+  m.type === 'track' || m.type === 'page' || m.type === 'screen';
+
 export interface IngestResult {
   stored: number;
   duplicates: number;
@@ -187,17 +192,24 @@ export async function ingestMessages(
   if (messages.length === 0) return { stored: 0, duplicates: 0 };
   // Inside a transaction Kysely holds open on the same handle, raw writes would join (and could be rolled
   // back with) it: take the Kysely path, which waits for the connection.
-  if (
-    store.sqlite &&
-    !store.sqlite.inTransaction &&
-    messages.every((m) => m.type === 'track' || m.type === 'page' || m.type === 'screen')
-  ) {
+  if (store.sqlite && !store.sqlite.inTransaction && messages.every(isEventMessage)) {
     const fast = await sqliteFastPath(store.sqlite).run(workspaceId, messages, receivedAt);
     if (fast) return fast;
   }
   let stored = 0;
   let erased = 0;
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (isEventMessage(m)) {
+      // A run of track/page/screen messages is written set-based (multi-row inserts, src/store/ingest-batch.ts).
+      let end = i + 1;
+      while (end < messages.length && isEventMessage(messages[end]!)) end++;
+      stored += await ingestEventRun(store, workspaceId, messages.slice(i, end), receivedAt, (x, contactId) =>
+        toEvent(workspaceId, x, receivedAt, contactId),
+      );
+      i = end - 1;
+      continue;
+    }
     if (m.messageId !== null && (await seen(store, workspaceId, m.messageId))) continue;
     // An erased person is not brought back by an identify call naming their email (docs/privacy.md).
     if (
