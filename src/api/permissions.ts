@@ -109,3 +109,26 @@ export function enforceRoutePermissions(app: FastifyInstance): void {
 export function routePermissions(app: FastifyInstance): RoutePermission[] {
   return [...(registries.get(app) ?? [])];
 }
+
+/** docs/permissions.md: every /api/v1 route with the key scope it needs and the roles allowed. */
+export function permissionsMarkdown(routes: RoutePermission[]): string {
+  const sorted = [...routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
+  const head = [
+    '# Permissions',
+    '',
+    'Generated from the routes the API registers (`test/access/permissions-matrix.test.ts` fails when this',
+    'page is out of date; `BATON_WRITE_DOCS=1` with that test rewrites it). A key needs the scope shown',
+    '(`admin` implies every scope); a signed-in user needs one of the roles marked. Public routes',
+    'authenticate by themselves. Roles and their scopes: `src/domain/roles.ts`; the choices:',
+    '`docs/decisions/0015-roles-approvals-audit.md`.',
+    '',
+    `| method | path | key scope | ${ROLES.join(' | ')} |`,
+    `|---|---|---|${ROLES.map(() => '---').join('|')}|`,
+  ];
+  const rows = sorted.map((r) => {
+    const p = r.permission;
+    const cells = ROLES.map((role) => (p ? (p.roles.includes(role) ? 'yes' : '—') : 'public'));
+    return `| ${r.method} | \`${r.url}\` | ${p ? `\`${p.scope}\`` : 'public'} | ${cells.join(' | ')} |`;
+  });
+  return [...head, ...rows, ''].join('\n');
+}

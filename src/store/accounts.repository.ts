@@ -9,6 +9,7 @@ import { newId } from './ids.js';
 import { containsText } from './text-search.js';
 import { fromJson, toJson } from './json.js';
 import type { AccountsTable, Database } from './schema.js';
+import { isOwnedBy, type AccountOwner } from './account-ownership.js';
 import { uniqueViolationColumn } from './unique-violation.js';
 
 type Trx = Transaction<Database>;
@@ -18,6 +19,8 @@ export interface AccountFilter {
   domain?: string;
   industry?: string;
   owner?: string;
+  /** Only the accounts this user owns (what a sales rep sees). */
+  ownedBy?: AccountOwner;
   /** Case-insensitive substring of the name or the domain. */
   q?: string;
   /** Accounts updated at or after this time (epoch ms). */
@@ -152,6 +155,8 @@ export class AccountsRepository {
     if (filter.domain !== undefined) q = q.where('domain', '=', normalizeDomain(filter.domain));
     if (filter.industry !== undefined) q = q.where('industry', '=', filter.industry);
     if (filter.owner !== undefined) q = q.where('owner', '=', filter.owner);
+    const ownedBy = filter.ownedBy;
+    if (ownedBy !== undefined) q = q.where((eb) => isOwnedBy(eb, ownedBy));
     if (filter.updated_since !== undefined) q = q.where('updated_at', '>=', filter.updated_since);
     if (filter.q !== undefined && filter.q.trim() !== '') {
       q = q.where(containsText(this.store, [sql.ref('name'), sql.ref('domain')], filter.q.trim()));

@@ -1,5 +1,6 @@
 // Contacts of a workspace: create, upsert by email or external id, partial update, delete, cursor lists,
 // and the link to an account (explicit id or domain, else the account whose domain is the email's).
+import { ownedAccountIds, type AccountOwner } from './account-ownership.js';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import {
   emailDomain,
@@ -28,6 +29,8 @@ export interface ContactFilter {
   lifecycle_stage?: string;
   account_id?: string;
   subscription_status?: string;
+  /** Only contacts of the accounts this user owns (what a sales rep sees). */
+  ownedBy?: AccountOwner;
   /** Case-insensitive substring of the full name or the email. */
   q?: string;
   /** Contacts updated at or after this time (epoch ms). */
@@ -195,6 +198,9 @@ export class ContactsRepository {
     if (filter.email !== undefined) q = q.where('email', '=', normalizeEmail(filter.email));
     if (filter.lifecycle_stage !== undefined) q = q.where('lifecycle_stage', '=', filter.lifecycle_stage);
     if (filter.account_id !== undefined) q = q.where('account_id', '=', filter.account_id);
+    if (filter.ownedBy !== undefined) {
+      q = q.where('account_id', 'in', ownedAccountIds(this.store.db, workspaceId, filter.ownedBy));
+    }
     if (filter.subscription_status !== undefined) {
       q = q.where('subscription_status', '=', filter.subscription_status);
     }

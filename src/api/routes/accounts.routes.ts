@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { accountCreateSchema, accountInputSchema } from '../../domain/contact.js';
 import { AccountsRepository } from '../../store/accounts.repository.js';
+import { checkOwned, salesRepOwner } from '../ownership.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import {
@@ -69,8 +70,13 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const { limit, cursor, updated_since, ...filter } = req.query;
+      const ownedBy = await salesRepOwner(ctx.store, req);
       const page = await accounts
-        .list(workspaceOf(req), { ...filter, updated_since: sinceMs(updated_since) }, { limit, cursor })
+        .list(
+          workspaceOf(req),
+          { ...filter, updated_since: sinceMs(updated_since), ...(ownedBy ? { ownedBy } : {}) },
+          { limit, cursor },
+        )
         .catch(inRequest('querystring'));
       return { data: page.data.map(withIsoTimes), next_cursor: page.next_cursor };
     },
@@ -126,7 +132,11 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
         response: { 200: accountResponse, 404: errorResponse, ...commonErrors },
       },
     },
-    async (req) => withIsoTimes(await accounts.get(workspaceOf(req), req.params.id)),
+    async (req) => {
+      const account = await accounts.get(workspaceOf(req), req.params.id);
+      await checkOwned(ctx.store, req, 'account', account.id, account.id);
+      return withIsoTimes(account);
+    },
   );
 
   app.patch(

@@ -9,6 +9,7 @@ import {
 import { ContactsRepository } from '../../store/contacts.repository.js';
 import { eraseContact } from '../../store/privacy/index.js';
 import { auditActor } from '../audit.js';
+import { checkOwned, salesRepOwner } from '../ownership.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import {
@@ -92,8 +93,13 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const { limit, cursor, updated_since, ...filter } = req.query;
+      const ownedBy = await salesRepOwner(ctx.store, req);
       const page = await contacts
-        .list(workspaceOf(req), { ...filter, updated_since: sinceMs(updated_since) }, { limit, cursor })
+        .list(
+          workspaceOf(req),
+          { ...filter, updated_since: sinceMs(updated_since), ...(ownedBy ? { ownedBy } : {}) },
+          { limit, cursor },
+        )
         .catch(inRequest('querystring'));
       return { data: page.data.map(withIsoTimes), next_cursor: page.next_cursor };
     },
@@ -148,7 +154,11 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
         response: { 200: contactResponse, 404: errorResponse, ...commonErrors },
       },
     },
-    async (req) => withIsoTimes(await contacts.get(workspaceOf(req), req.params.id)),
+    async (req) => {
+      const contact = await contacts.get(workspaceOf(req), req.params.id);
+      await checkOwned(ctx.store, req, 'contact', contact.id, contact.account_id ?? null);
+      return withIsoTimes(contact);
+    },
   );
 
   app.patch(
