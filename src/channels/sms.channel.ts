@@ -29,6 +29,8 @@ export interface SmsChannelOptions {
   publicUrl: string;
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
   name?: string;
 }
 
@@ -56,15 +58,21 @@ export class SmsChannel implements Channel {
         indexes.map((i) => batch[i]!.contact.id),
       );
       const notAttempted: string[] = [];
-      await Promise.all(
-        indexes.map(async (i) => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < indexes.length) {
+          const i = indexes[next++]!;
           const m = batch[i]!;
           const r = await this.sendOne(m, settings, consent.get(m.contact.id));
           if ('notAttempted' in r) {
             notAttempted.push(m.touchId);
             results[i] = r.result;
           } else results[i] = r;
-        }),
+        }
+      };
+      // A bounded number of requests in flight: providers limit concurrency per account (and answer 429).
+      await Promise.all(
+        Array.from({ length: Math.min(this.options.concurrency ?? 8, indexes.length) }, worker),
       );
       await this.refundAttempts(ws, notAttempted);
     }
@@ -91,7 +99,7 @@ export class SmsChannel implements Channel {
         result: {
           status: 'retry',
           error: `quiet hours in ${zone} (${settings.sms.quiet_hours.start}–${settings.sms.quiet_hours.end})`,
-          retryAfterMs: quietUntil - m.now,
+          retryAfterMs: quietWait(quietUntil - m.now),
         },
       };
     }
@@ -224,6 +232,15 @@ export class SmsChannel implements Channel {
         .execute();
     }
   }
+}
+
+/**
+ * The wait to ask for: the dispatcher spreads retries by ±20% and a held claim is refunded, so the same
+ * factor comes back each time; asked for exactly, a touch drawing 0.8 would approach the end of quiet hours
+ * in ever smaller steps. In the last hour the wait is stretched by 1/0.8 so the next try lands after the end.
+ */
+function quietWait(ms: number): number {
+  return ms < 3_600_000 ? Math.ceil(ms / 0.8) : ms;
 }
 
 function parseJson(text: string): { sid?: unknown; code?: unknown; message?: unknown } {
