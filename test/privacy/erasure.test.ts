@@ -37,7 +37,7 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
     const tablesBefore = new Set(before.map((h) => h.table));
     for (const t of ['contacts', 'events', 'touches', 'suppressions']) expect(tablesBefore).toContain(t);
     expect(new Set((await searchDatabase(store, person.firstName)).map((h) => h.table))).toEqual(
-      new Set(['contacts', 'events', 'touches', 'channel_log']),
+      new Set(['contacts', 'events', 'touches', 'channel_log', 'tasks']),
     );
     expect((await searchDatabase(store, person.userId)).map((h) => h.table)).toContain('contact_identities');
 
@@ -74,6 +74,22 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
       reason: null,
     });
     expect(result.emailSuppressed).toBe(true);
+    // The task and the ads audience entry stay for the counts, under the tombstone; the audience entry is
+    // marked removed so the next delta export takes the person out of the ad network's list.
+    expect(
+      await store.db
+        .selectFrom('tasks')
+        .select(['contact_id', 'outcome', 'instructions', 'note'])
+        .where('workspace_id', '=', ws)
+        .execute(),
+    ).toEqual([{ contact_id: result.tombstoneId, outcome: 'connected', instructions: null, note: null }]);
+    expect(
+      await store.db
+        .selectFrom('ads_audience_members')
+        .select(['contact_id', 'removed_reason'])
+        .where('workspace_id', '=', ws)
+        .execute(),
+    ).toEqual([{ contact_id: result.tombstoneId, removed_reason: 'erased' }]);
     expect(result.tables.contact_identities).toEqual({ deleted: 2, anonymised: 0 });
     const sup = await store.db
       .selectFrom('suppressions')

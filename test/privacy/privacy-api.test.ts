@@ -65,6 +65,14 @@ describe.each(dialects)('privacy API (%s)', (dialect) => {
       }),
     ]);
     expect(touch.sent_at_iso).toMatch(/^2027-01-04T09:/);
+    // Tables of later features come through the contact_id discovery, without export code of their own.
+    expect(doc.other.tasks).toEqual([expect.objectContaining({ outcome: 'connected', type: 'call' })]);
+    expect(doc.other.ads_audience_members).toEqual([
+      expect.objectContaining({
+        removed_at: null,
+        identifiers: expect.objectContaining({ google: expect.any(Object) }),
+      }),
+    ]);
     const audit = await store.db
       .selectFrom('audit_log')
       .select(['action', 'target_id', 'actor_type'])

@@ -5,7 +5,10 @@
 // this person only.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import { hashIdentifiers } from '../../src/channels/ads/identifiers.js';
+import { AdsAudiencesRepository } from '../../src/store/ads-audiences.repository.js';
 import type { Store } from '../../src/store/db.js';
+import { newId } from '../../src/store/ids.js';
 import { EmailSendersRepository } from '../../src/store/email-senders.repository.js';
 import { ingestMessages, parseMessage } from '../../src/store/ingest.js';
 import { toJson } from '../../src/store/json.js';
@@ -114,7 +117,63 @@ export async function personWithData(store: Store, ws: string) {
   const list = await new ListsRepository(store).create(ws, { name: `VIP ${tag}`, kind: 'contact' }, at);
   await new ListsRepository(store).addMembers(ws, list.id, [person.contactId], at);
   await new SuppressionsRepository(store).add(ws, { value: person.email, reason: 'manual', note: null }, at);
-  return { ...run, person, intro, listId: list.id };
+
+  // An ads audience entry (hashed identifiers only, as the ads channel stores them) and a sales task whose
+  // instructions and note name the person.
+  const ads = new AdsAudiencesRepository(store);
+  const audienceId = await ads.ensure(ws, `retarget ${tag}`, at);
+  await ads.addMembers(
+    ws,
+    audienceId,
+    [
+      {
+        contactId: person.contactId,
+        campaignId: reportCampaign.id,
+        enrollmentId: null,
+        identifiers: hashIdentifiers({
+          email: person.email,
+          phone: person.phone,
+          firstName: person.firstName,
+          lastName: person.lastName,
+          country: 'US',
+          zip: null,
+        }),
+      },
+    ],
+    at,
+  );
+  const { enrollment_id } = await store.db
+    .selectFrom('touches')
+    .select('enrollment_id')
+    .where('id', '=', intro.id)
+    .executeTakeFirstOrThrow();
+  await store.db
+    .insertInto('tasks')
+    .values({
+      id: newId('tsk', at),
+      workspace_id: ws,
+      touch_id: intro.id,
+      campaign_id: reportCampaign.id,
+      enrollment_id,
+      contact_id: person.contactId,
+      step_id: 'call',
+      type: 'call',
+      instructions: `Call ${person.firstName} ${person.lastName} on ${person.phone}`,
+      assignee_user_id: null,
+      assignee: 'Sam Seller',
+      status: 'completed',
+      due_at: at,
+      overdue_at: at + 3_600_000,
+      expires_at: at + 86_400_000,
+      outcome: 'connected',
+      note: `${person.firstName} asked for pricing at ${person.email}`,
+      resolved_at: at + 60_000,
+      resolved_by: 'Sam Seller',
+      created_at: at,
+      updated_at: at + 60_000,
+    })
+    .execute();
+  return { ...run, person, intro, listId: list.id, audienceId };
 }
 
 export interface Hit {
