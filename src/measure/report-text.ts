@@ -250,7 +250,18 @@ export function formatReport(report: CampaignReport): string[] {
   return out;
 }
 
-const TIME_KEYS = new Set(['at', 'asOf', 'launchedAt', 'endedAt', 'updatedAt', 'periodStart', 'periodEnd']);
+const TIME_KEYS = new Set([
+  'at',
+  'asOf',
+  'launchedAt',
+  'endedAt',
+  'updatedAt',
+  'periodStart',
+  'periodEnd',
+  'firstSendAt',
+  'decideAt',
+  'decidedAt',
+]);
 
 /**
  * The report as plain JSON for the CLI and the API: times as ISO 8601, infinite interval ends (a projection

@@ -8,7 +8,7 @@ import { AWAITING_WINNER } from '../../src/engine/auto-winner.js';
 import { closeCampaign, engineLaunchHooks } from '../../src/engine/campaign-hooks.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
 import { Worker } from '../../src/engine/worker.js';
-import { formatReport } from '../../src/measure/report-text.js';
+import { formatReport, reportToJson } from '../../src/measure/report-text.js';
 import { applyCampaign, endCampaign, launchCampaign } from '../../src/store/campaigns/index.js';
 import { newId } from '../../src/store/ids.js';
 import { buildCampaignReport } from '../../src/store/report-data.js';
@@ -210,6 +210,12 @@ describe.each(dialects)('auto-winner hold-back through the engine on %s', (diale
     expect(x.arms.find((r) => r.variant === 'a')?.n).toBe(a.length);
     expect(x.winner).toBe('b');
     expect(formatReport(report).join('\n')).toContain(`auto-winner: decided 2027-01-05T09:00:00.000Z`);
+    const json = reportToJson(report) as { experiments: Array<{ autoWinner: Record<string, unknown> }> };
+    expect(json.experiments[0]!.autoWinner).toMatchObject({
+      firstSendAt: '2027-01-04T09:00:00.000Z',
+      decideAt: '2027-01-05T09:00:00.000Z',
+      decidedAt: '2027-01-05T09:00:00.000Z',
+    });
     await endCampaign(store, ws, 'subject-test', clock.now(), { onEnded: closeCampaign });
   });
 
