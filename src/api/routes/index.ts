@@ -23,6 +23,7 @@ import { forecastRoutes } from './forecast.routes.js';
 import { calendarRoutes } from './calendar.routes.js';
 import { journeyRoutes } from './journey.routes.js';
 import { adsAudiencesRoutes } from './ads-audiences.routes.js';
+import { socialClickRoutes, socialRoutes } from './social.routes.js';
 import { sessionRoutes } from './session.routes.js';
 import { approvalsRoutes } from './approvals.routes.js';
 import { auditRoutes } from './audit.routes.js';
@@ -46,7 +47,13 @@ export type RouteModule = (app: TypedApp, ctx: AppContext) => void;
  * Routes outside /api/v1 that do their own authentication: Segment-compatible ingestion (/v1/*, write
  * keys), tracking (/t/*, signed tokens) and unsubscribe (/u/*, signed tokens).
  */
-export const publicRouteModules: RouteModule[] = [ingestRoutes, trackingRoutes, sessionRoutes, smsRoutes];
+export const publicRouteModules: RouteModule[] = [
+  ingestRoutes,
+  trackingRoutes,
+  sessionRoutes,
+  smsRoutes,
+  socialClickRoutes,
+];
 
 export const apiRouteModules: RouteModule[] = [
   webhooksRoutes,
@@ -62,6 +69,7 @@ export const apiRouteModules: RouteModule[] = [
   calendarRoutes,
   journeyRoutes,
   adsAudiencesRoutes,
+  socialRoutes,
   reportsRoutes,
   approvalsRoutes,
   auditRoutes,
