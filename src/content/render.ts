@@ -60,9 +60,19 @@ export interface RenderedEmail {
 }
 
 // Output escaping is fixed at parse time, so HTML is parsed by its own engine. Strictness is a render option.
+// Templates are written by workspace users and rendered by the worker for every contact: a template that
+// loops over a huge range or doubles a string must fail its render, not stall the worker.
+const LIMITS = {
+  /** Characters parsed in one call (the largest compiled MJML email is far below). */
+  parseLimit: 2_000_000,
+  /** Milliseconds of one render. */
+  renderLimit: 1000,
+  /** liquidjs's count of allocated elements and characters in one render. */
+  memoryLimit: 20_000_000,
+};
 const engines = {
-  html: new Liquid({ strictFilters: true, outputEscape: 'escape', ownPropertyOnly: true }),
-  text: new Liquid({ strictFilters: true, ownPropertyOnly: true }),
+  html: new Liquid({ strictFilters: true, outputEscape: 'escape', ownPropertyOnly: true, ...LIMITS }),
+  text: new Liquid({ strictFilters: true, ownPropertyOnly: true, ...LIMITS }),
 };
 
 const LIQUID = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;

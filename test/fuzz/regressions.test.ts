@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { compileEmail, renderEmail } from '../../src/content/render.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
 import { parseCampaignYaml } from '../../src/store/campaigns/campaign-file.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
@@ -50,5 +51,38 @@ describe('fuzz regressions', () => {
         message: 'bomb.yaml: too many YAML aliases (*name): a file may expand at most 100 of them',
       }),
     );
+  });
+
+  // render fuzz: a Liquid loop over a huge range ran for minutes inside renderSync (the worker stalls).
+  it('fails the render of a template that loops over a huge range within about a second', async () => {
+    const compiled = await compileEmail({ subject: 'x', body: '{% for a in (1..100000000) %}x{% endfor %}' });
+    const started = performance.now();
+    expect(() =>
+      renderEmail(
+        compiled,
+        {
+          contact: {},
+          account: null,
+          campaign: { id: 'c', name: 'c' },
+          step: { id: 's', channel: 'email' },
+          sender: { name: null, email: 'a@example.com', postal_address: 'x' },
+        },
+        {
+          touchId: null,
+          secret: 's'.repeat(40),
+          publicUrl: 'http://localhost',
+          tracking: { opens: false, clicks: false },
+          utm: {},
+          unsubscribeUrl: null,
+          marketing: false,
+        },
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'invalid_input',
+        message: expect.stringMatching(/^template: does not render: .*limit/),
+      }),
+    );
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });
