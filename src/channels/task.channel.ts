@@ -4,6 +4,7 @@
 // contact in scope. The step stays open (`holdsStep`): the sequence goes on when the task is resolved.
 import { renderText } from '../content/text.js';
 import { workspaceSettings, type WorkspaceSettings } from '../domain/workspace-settings.js';
+import { parseDelay } from '../planning/delay.js';
 import { toHolidays } from '../planning/holidays.js';
 import { taskTimes } from '../planning/working-hours.js';
 import type { Store } from '../store/db.js';
@@ -17,6 +18,7 @@ interface TaskContent {
   type: string;
   assignee: string;
   instructions?: string;
+  expire_after?: string;
 }
 
 export class TaskChannel implements Channel {
@@ -81,6 +83,7 @@ export class TaskChannel implements Channel {
       zone,
       hours: user?.working_hours ?? undefined,
       holidays: toHolidays(settings.holidays),
+      expireAfter: content.expire_after ? parseDelay(content.expire_after) : undefined,
     });
     const instructions =
       content.instructions === undefined

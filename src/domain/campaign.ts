@@ -163,6 +163,8 @@ export const stepSchema = z
         type: z.enum(['call', 'linkedin_connect', 'linkedin_message', 'manual_email', 'custom']),
         assignee: z.string().default('account.owner'),
         instructions: z.string().optional(),
+        /** Open this long after its due working day ended, the task expires and the sequence goes on (3bd). */
+        expire_after: delaySchema.optional(),
       })
       .strict()
       .optional(),

@@ -6,6 +6,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import { workspaceSettings } from '../domain/workspace-settings.js';
 import { BatonError } from '../domain/errors.js';
+import { parseDelay } from '../planning/delay.js';
 import { toHolidays } from '../planning/holidays.js';
 import { taskTimes } from '../planning/working-hours.js';
 import { CampaignsRepository } from '../store/campaigns.repository.js';
@@ -54,8 +55,17 @@ export async function actOnTask(
         throw BatonError.invalid([{ path: 'due_at', message: 'is in the past: pick a time from now on' }]);
       }
       const { zone, hours, holidays } = await assigneeCalendar(trx, store, workspaceId, task);
+      const campaign = await new CampaignsRepository({ db: trx }).get(workspaceId, task.campaign_id);
+      const expireAfter = campaign?.spec.sequence.find((s) => s.id === task.step_id)?.task?.expire_after;
       // The time a person picks is kept as is; overdue and expiry follow from the working period after it.
-      const times = taskTimes({ from: action.dueAt, zone, hours, holidays, minLeadMs: 0 });
+      const times = taskTimes({
+        from: action.dueAt,
+        zone,
+        hours,
+        holidays,
+        minLeadMs: 0,
+        expireAfter: expireAfter ? parseDelay(expireAfter) : undefined,
+      });
       await tasks.reschedule(
         workspaceId,
         taskId,

@@ -200,6 +200,31 @@ describe.each(dialects)('sales task steps on %s', (dialect) => {
     expect(Number(touches[1]!.due_at)).toBe(task.expires_at + DAY);
   });
 
+  it("a step's expire_after sets how long an unanswered task waits, also after a reschedule", async () => {
+    const campaign = outbound();
+    const call = campaign.sequence![0]!;
+    const { ws } = await salesWorld(store, {
+      at: FRIDAY_1630_NY,
+      campaign: {
+        ...campaign,
+        sequence: [{ ...call, task: { ...call.task!, expire_after: '4h' } }, campaign.sequence![1]!],
+      },
+    });
+    await new Dispatcher(store, channels, { workerId: 'tasks-7' }).drain(FRIDAY_1630_NY);
+    const task = await onlyTask(ws);
+    expect(task.expires_at).toBe(task.overdue_at + 4 * HOUR);
+    const moved = await actOnTask(
+      store,
+      ws,
+      task.id,
+      { kind: 'reschedule', dueAt: Date.parse('2027-03-16T14:00:00Z') },
+      null,
+      MONDAY_0900_NY,
+    );
+    expect(moved.overdue_at).toBe(Date.parse('2027-03-16T21:00:00Z')); // Tuesday 17:00 EDT
+    expect(moved.expires_at).toBe(Date.parse('2027-03-17T01:00:00Z'));
+  });
+
   it('keeps the owner name when it names no workspace user, and cancels open tasks of people who left the sequence', async () => {
     const { ws, contactIds } = await salesWorld(store, {
       at: FRIDAY_1630_NY,
