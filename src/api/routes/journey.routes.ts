@@ -6,6 +6,7 @@ import { JOURNEY_PRESETS, journeyInputSchema } from '../../domain/journey.js';
 import { ruleNodeSchema } from '../../domain/segment.js';
 import { accountTimeline, loadJourneyFlows } from '../../store/journey/flows.js';
 import { getJourney, setJourney } from '../../store/journey/journey-map.repository.js';
+import { importDeals } from '../../store/journey/deals-import.js';
 import { attributeDeal } from '../../store/journey/pipeline.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
@@ -265,6 +266,25 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
         items: t.items.map((i) => ({ ...i, at: iso(i.at) })),
       };
     },
+  );
+
+  app.post(
+    '/journey/deals/import',
+    {
+      preValidation: requireScope('write'),
+      schema: {
+        tags,
+        summary:
+          'Imports deals from a CRM export (CSV: type, amount, occurred_at, account_id | account_domain | account_external_id, deal_id); all or nothing',
+        body: z.object({ csv: z.string().min(1).max(5_000_000) }).strict(),
+        response: {
+          200: z.object({ rows: z.number().int(), stored: z.number().int(), duplicates: z.number().int() }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (req) =>
+      importDeals(ctx.store, workspaceOf(req), req.body.csv, ctx.clock.now()).catch(inRequest('body')),
   );
 
   app.get(

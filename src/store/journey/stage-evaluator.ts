@@ -11,7 +11,8 @@ import type { Database } from '../schema.js';
 import { compileRule, type CompileContext } from '../segments/compile.js';
 import { resolveReferences } from '../segments/references.js';
 
-const CHUNK = 500;
+// Large chunks: each chunk materialises every criterion's event subquery once, so fewer chunks cost less.
+const CHUNK = 5000;
 
 export type StageCause = 'event' | 'attributes' | 'journey_changed';
 
