@@ -230,4 +230,17 @@ describe.each(dialects)('approvals and audit on %s', (dialect) => {
       (await call(await bearer(store, ws, ['read', 'write', 'launch']), 'GET', '/audit')).statusCode,
     ).toBe(403);
   });
+
+  it('audits contact and account deletions with the deleting key', async () => {
+    const contact = await new ContactsRepository(store).create(ws, { email: `gone-${ws}@example.test` }, T0);
+    const account = (await call(admin, 'POST', '/accounts', { domain: 'gone.example' })).json();
+    expect((await call(admin, 'DELETE', `/contacts/${contact.id}`)).statusCode).toBe(204);
+    expect((await call(admin, 'DELETE', `/accounts/${account.id}`)).statusCode).toBe(204);
+    const entries = (await call(admin, 'GET', '/audit?limit=2')).json().data;
+    expect(entries.map((e: { action: string; target: unknown }) => [e.action, e.target])).toEqual([
+      ['account.delete', { type: 'account', id: account.id }],
+      ['contact.delete', { type: 'contact', id: contact.id }],
+    ]);
+    expect(entries[0].actor.type).toBe('key');
+  });
 });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { accountCreateSchema, accountInputSchema } from '../../domain/contact.js';
 import { AccountsRepository } from '../../store/accounts.repository.js';
+import { auditRequest } from '../audit.js';
 import { checkOwned, salesRepOwner } from '../ownership.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
@@ -172,6 +173,11 @@ export const accountsRoutes: RouteModule = (app, ctx) => {
     },
     async (req, reply) => {
       await accounts.delete(workspaceOf(req), req.params.id);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'account.delete',
+        target: { type: 'account', id: req.params.id },
+      });
       return reply.status(204).send(null);
     },
   );

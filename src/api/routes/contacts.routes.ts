@@ -8,7 +8,7 @@ import {
 } from '../../domain/contact.js';
 import { ContactsRepository } from '../../store/contacts.repository.js';
 import { eraseContact } from '../../store/privacy/index.js';
-import { auditActor } from '../audit.js';
+import { auditActor, auditRequest } from '../audit.js';
 import { checkOwned, salesRepOwner } from '../ownership.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
@@ -202,6 +202,11 @@ export const contactsRoutes: RouteModule = (app, ctx) => {
         return reply.status(204).send(null);
       }
       await contacts.delete(workspaceOf(req), req.params.id, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'contact.delete',
+        target: { type: 'contact', id: req.params.id },
+      });
       return reply.status(204).send(null);
     },
   );
