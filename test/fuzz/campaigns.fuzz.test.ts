@@ -59,7 +59,7 @@ describe('campaign YAML parser', () => {
           expect((e as Error).message).toMatch(/^fuzz\.yaml/);
         }
       }),
-      runs(1500),
+      runs(400),
     );
   });
 });
@@ -109,7 +109,7 @@ describe.each(dialects)('campaign apply, save and lint on %s', (dialect) => {
           else expect(await rowCounts(store, ws, TABLES)).toEqual(before);
         },
       ),
-      runs(dialect === 'sqlite' ? 200 : 100),
+      runs(dialect === 'sqlite' ? 120 : 60),
     );
     expect(applied).toBeGreaterThan(5);
   });
@@ -129,7 +129,7 @@ describe.each(dialects)('campaign apply, save and lint on %s', (dialect) => {
           expect(await rowCounts(store, ws, TABLES)).toEqual(before);
         }
       }),
-      runs(dialect === 'sqlite' ? 150 : 80),
+      runs(dialect === 'sqlite' ? 100 : 50),
     );
   });
 });

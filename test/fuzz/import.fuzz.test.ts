@@ -101,7 +101,7 @@ describe.each(dialects)('CSV import fuzz on %s', (dialect) => {
         expect(after[entity] - before[entity]).toBe(r.value.inserted);
         for (const issue of r.value.issues) expect(issue.reason.length).toBeGreaterThan(3);
       }),
-      runs(dialect === 'sqlite' ? 150 : 70),
+      runs(dialect === 'sqlite' ? 100 : 50),
     );
     expect(committed).toBeGreaterThan(3);
   });

@@ -146,7 +146,7 @@ describe.each(dialects)('inbound mail fuzz on %s', (dialect) => {
           expect(await rowCounts(store, ws, TABLES)).toEqual(before);
         }
       }),
-      runs(dialect === 'sqlite' ? 200 : 100),
+      runs(dialect === 'sqlite' ? 120 : 60),
     );
     // The generator reaches the paths that write, not only the ignored ones.
     expect(kinds.has('ignored')).toBe(true);

@@ -102,7 +102,7 @@ describe.each(dialects)('ingestion fuzz on %s', (dialect) => {
           }
         },
       ),
-      runs(dialect === 'sqlite' ? 250 : 120),
+      runs(dialect === 'sqlite' ? 150 : 80),
     );
     // Some calls must get through to the store, or the property would only test the refusals.
     expect(accepted).toBeGreaterThan(5);

@@ -116,7 +116,7 @@ describe('template syntax fuzz', () => {
           }
         },
       ),
-      runs(120),
+      runs(80),
     );
   });
 
