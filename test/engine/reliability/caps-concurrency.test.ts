@@ -1,5 +1,5 @@
 // Caps hold under concurrency: four real `baton worker` processes share one PostgreSQL database while three
-// overlapping campaigns (two steps each, due at once) compete for the same 10,000 people on the real clock.
+// overlapping campaigns (two steps each, due at once) compete for the same 20,000 people on the real clock.
 // Half the people already had two touches three days ago, so both the daily cap (2) and the rolling 7-day
 // cap (3) bind. Afterwards no person has more sent touches in a day or in any 7 days than the caps allow,
 // and every touch that came due was sent, skipped or cancelled with a reason, or moved later by a cap.
@@ -18,9 +18,7 @@ import {
   type WorkerProcess,
 } from './harness.js';
 
-// 10,000 people rather than the 20,000 of the issue: start-up of four workers plus seeding 30,000
-// enrollments already take most of the minute this test may use on a shared 2-core CI machine.
-const CONTACTS = 10_000;
+const CONTACTS = 20_000;
 const PER_DAY = 2;
 const PER_7_DAYS = 3;
 const SETTINGS = {
