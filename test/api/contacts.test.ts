@@ -109,6 +109,7 @@ describe.each(dialects)('contacts API on %s', (dialect) => {
     expect(denied.json<ErrorReply>().error).toEqual({
       code: 'forbidden',
       message: 'this API key lacks the `write` scope',
+      details: { scope: 'write' },
     });
     expect((await post('/api/v1/contacts', reader, { email: 'not an email' })).statusCode).toBe(403);
     expect((await get('/api/v1/contacts', writer)).statusCode).toBe(403);
