@@ -95,11 +95,17 @@ describe.each(dialects)('campaign apply, save and lint on %s', (dialect) => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          yamlText.map((t) => ({ text: t })),
-          spec.map((s) => ({ spec: s })),
+          fc.tuple(
+            fc.oneof(
+              yamlText.map((t) => ({ text: t })),
+              spec.map((s) => ({ spec: s })),
+            ),
+            fc.nat({ max: EXAMPLES.length - 1 }),
+          ),
+          // The examples as they are, so every run also reaches the writes.
+          fc.nat({ max: EXAMPLES.length - 1 }).map((i) => [{ text: TEXTS[i]! }, i] as const),
         ),
-        fc.nat({ max: EXAMPLES.length - 1 }),
-        async (input, i) => {
+        async ([input, i]) => {
           const before = await rowCounts(store, ws, TABLES);
           const r = await batonOrValue(async () => {
             const parsed = 'text' in input ? parseCampaignYaml(input.text) : input.spec;
