@@ -1,6 +1,7 @@
 // The web app in a real browser (Debian's Chromium driven by playwright-core): the app is built with Vite,
 // served by the real Fastify app on a random port over a temporary SQLite store with a campaign the engine
-// ran; a user signs in through the page, sees the campaign in the list and opens it.
+// ran; a user signs in through the page, sees the campaign in the list and opens it, works the sales-task
+// inbox, looks people and accounts up and reads the audit trail. axe-core checks every page it visits.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { AccountsRepository } from '../../src/store/accounts.repository.js';
+import { recordAudit } from '../../src/store/audit.repository.js';
+import { ContactsRepository } from '../../src/store/contacts.repository.js';
+import { newId } from '../../src/store/ids.js';
+import { ListsRepository } from '../../src/store/lists.repository.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -27,6 +33,23 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+const AXE_SOURCE = readFileSync(join(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's violations of impact serious or critical on the page as it is (rule id and the elements).
+ * axe is evaluated through the DevTools protocol: the app's Content-Security-Policy rightly refuses the
+ * inline script `page.addScriptTag` would add.
+ */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => {
+    if (r.passes.length === 0) throw new Error('axe checked no rule on the page');
+    return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+  })`);
+}
+
 /** Form fields on the page with no label (the issue asks for a label on every field). */
 function unlabeledFields(page: Page): Promise<string[]> {
   // A string, evaluated in the page: the test's own type check has no DOM library.
@@ -43,6 +66,11 @@ describe('web app in Chromium', () => {
   let base: string;
   const email = 'grace@example.com';
   const password = 'a long enough password';
+  const now = Date.parse('2027-01-06T00:00:00Z');
+  let userId: string;
+
+  let accountId: string;
+  let accountContacts: string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-web-'));
@@ -56,14 +84,84 @@ describe('web app in Chromium', () => {
     await migrateToLatest(store);
     const ws = await newWorkspace(store, T0);
     await runReportCampaign(store, ws);
-    await new UsersRepository(store).create(ws, { email, password }, T0);
-    const clock = new SimulatedClock(Date.parse('2027-01-06T00:00:00Z'));
+    userId = (await new UsersRepository(store).create(ws, { email, password }, T0)).id;
+    await seedSalesData(ws);
+    const clock = new SimulatedClock(now);
     app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   }, 240_000);
+
+  /**
+   * Twelve open call tasks on the campaign's touches, due six hours apart from 2027-01-05 09:00 UTC (the
+   * first two are past their overdue time at the clock's 2027-01-06 00:00), two of three assigned to the
+   * signed-in user; an account with three contacts on a target-account list; 25 audit entries.
+   */
+  async function seedSalesData(ws: string): Promise<void> {
+    const touches = await store.db
+      .selectFrom('touches')
+      .select(['id', 'contact_id', 'enrollment_id', 'campaign_id'])
+      .where('workspace_id', '=', ws)
+      .where('campaign_id', '=', reportCampaign.id)
+      .orderBy('id')
+      .limit(12)
+      .execute();
+    const due0 = Date.parse('2027-01-05T09:00:00Z');
+    await store.db
+      .insertInto('tasks')
+      .values(
+        touches.map((t, i) => ({
+          id: newId('tsk', T0),
+          workspace_id: ws,
+          touch_id: t.id,
+          campaign_id: t.campaign_id,
+          enrollment_id: t.enrollment_id,
+          contact_id: t.contact_id,
+          step_id: 'call',
+          type: 'call',
+          instructions: `Call contact ${i + 1} about the report`,
+          assignee_user_id: i % 3 === 2 ? null : userId,
+          assignee: i % 3 === 2 ? 'Sam Seller' : email,
+          status: 'open',
+          due_at: due0 + i * 6 * 3_600_000,
+          overdue_at: due0 + i * 6 * 3_600_000 + 8 * 3_600_000,
+          expires_at: due0 + 5 * 86_400_000,
+          outcome: null,
+          note: null,
+          resolved_at: null,
+          resolved_by: null,
+          created_at: T0,
+          updated_at: T0,
+        })),
+      )
+      .execute();
+    const account = await new AccountsRepository(store).create(
+      ws,
+      { name: 'Acme Corp', domain: 'acme.example', industry: 'manufacturing' },
+      T0,
+    );
+
+    accountId = account.id;
+    const contacts = new ContactsRepository(store);
+    accountContacts = touches.slice(0, 3).map((t) => t.contact_id);
+    for (const [i, id] of accountContacts.entries()) {
+      await contacts.update(ws, id, { account_id: account.id, first_name: 'Ada', last_name: `Acme${i}` }, T0);
+    }
+    const lists = new ListsRepository(store);
+    await lists.create(ws, { name: 'Q1 targets', kind: 'account' }, T0);
+    await lists.addMembers(ws, 'Q1 targets', [account.id], T0);
+    for (let i = 0; i < 25; i++) {
+      await recordAudit(store, {
+        workspaceId: ws,
+        at: T0 + i * 60_000,
+        actor: { type: 'system', id: null },
+        action: 'campaign.update',
+        target: { type: 'campaign', id: `seeded-${i}` },
+      });
+    }
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -84,6 +182,7 @@ describe('web app in Chromium', () => {
     await page.goto(`${base}/campaigns`);
     await page.getByRole('heading', { name: 'Sign in to Baton' }).waitFor();
     expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -119,6 +218,7 @@ describe('web app in Chromium', () => {
     const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
     await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await row.getByRole('link', { name: 'Report push' }).click();
     await page.getByRole('heading', { name: 'Report push', level: 1 }).waitFor();
@@ -141,6 +241,7 @@ describe('web app in Chromium', () => {
       .waitFor();
     await page.screenshot({ path: join(shots, 'campaign.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Pause from the page: the status follows the API.
     await page.getByRole('button', { name: 'pause' }).click();
@@ -185,6 +286,7 @@ describe('web app in Chromium', () => {
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByRole('heading', { name: 'New campaign' }).waitFor();
     expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     const spec = (priority: number) =>
       [
@@ -228,6 +330,7 @@ describe('web app in Chromium', () => {
     const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
     await page.screenshot({ path: join(shots, 'draft.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Fix it in the spec editor: the findings clear, Launch is enabled and schedules the campaign.
     await page.getByText('Edit the spec (revision 1)').click();
@@ -265,7 +368,172 @@ describe('web app in Chromium', () => {
       .waitFor();
     await page.screenshot({ path: join(shots, 'calendar.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(failures).toEqual([]);
     await context.close();
   }, 240_000);
+  it('works the task inbox, looks up contacts and accounts, reads the audit trail; axe finds nothing serious', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // The machine is shared with other test runs: give slow moments room, the test timeout still bounds it.
+    page.setDefaultTimeout(60_000);
+    const failures: string[] = [];
+    page.on('pageerror', (e) => failures.push(e.message));
+    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    await page.goto(`${base}/tasks`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const getJson = async <T>(path: string): Promise<T> =>
+      (await page.request.get(`${base}${path}`)).json() as Promise<T>;
+    type TaskJson = {
+      id: string;
+      status: string;
+      overdue: boolean;
+      due_at: string;
+      outcome: string | null;
+      note: string | null;
+      contact: { email: string };
+    };
+
+    // Tasks: open ones, oldest due first, ten a page; the overdue flag and due dates are the API's.
+    await page.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
+    const tasksTable = page.getByRole('table', { name: /Tasks/ });
+    const firstPage = await getJson<{ data: TaskJson[]; next_cursor: string | null }>(
+      '/api/v1/tasks?status=open&limit=10',
+    );
+    expect(firstPage.data).toHaveLength(10);
+    expect(firstPage.data.filter((t) => t.overdue)).toHaveLength(2);
+    await tasksTable.locator('tbody tr').nth(9).waitFor();
+    await expect.poll(() => tasksTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(10);
+    const firstRow = tasksTable.locator('tbody tr').first();
+    await expect(firstRow.textContent()).resolves.toContain('2027-01-05 09:00 UTC');
+    await expect(firstRow.textContent()).resolves.toContain('overdue');
+    await expect.poll(() => tasksTable.locator('.flag-overdue').count(), { timeout: 60_000 }).toBe(2);
+    await page.screenshot({ path: join(shots, 'tasks.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    const pager = page.getByRole('navigation', { name: 'Task pages' });
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await pager.getByText('Page 2').waitFor();
+    await expect.poll(() => tasksTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(2);
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await pager.getByText('Page 1').waitFor();
+
+    // A bad filter: the API's reason shows next to the field it names, and the list stays away.
+    await page.getByLabel('Due before').fill('next tuesday');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page.locator('#due_before-error').textContent()).resolves.toMatch(/ISO 8601/);
+    await expect(page.getByLabel('Due before').getAttribute('aria-describedby')).resolves.toBe(
+      'due_before-error',
+    );
+    await page.getByLabel('Due before').fill('2027-01-05T16:00:00Z');
+    await page.getByLabel('Overdue').selectOption('true');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#due_before-error').count(), { timeout: 60_000 }).toBe(0);
+    await tasksTable.locator('tbody tr').nth(1).waitFor();
+    await expect.poll(() => tasksTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(2);
+
+    // Complete the oldest: without an outcome the API names the field, with one the task is done.
+    const oldest = firstPage.data[0]!;
+    await firstRow.getByRole('button', { name: /^Work on/ }).click();
+    await page.getByRole('heading', { name: /call for/ }).waitFor();
+    await page.getByRole('button', { name: 'Complete' }).click();
+    await expect(page.locator('#outcome-error').textContent()).resolves.toMatch(
+      /connected|meeting_booked|option|expected/i,
+    );
+    await page.getByLabel('Outcome').selectOption('connected');
+    await page.getByLabel('Note').fill('Wants the report by Friday.');
+    await page.getByRole('button', { name: 'Complete' }).click();
+    await expect.poll(() => tasksTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(1);
+    const done = await getJson<TaskJson>(`/api/v1/tasks/${oldest.id}`);
+    expect(done).toMatchObject({
+      status: 'completed',
+      outcome: 'connected',
+      note: 'Wants the report by Friday.',
+    });
+
+    // Skip the next one with a reason.
+    await tasksTable
+      .locator('tbody tr')
+      .first()
+      .getByRole('button', { name: /^Work on/ })
+      .click();
+    await page.getByLabel('Reason for skipping').fill('Already spoke at the fair.');
+    await page.getByRole('button', { name: 'Skip' }).click();
+    await page.getByText('No tasks match.').waitFor();
+    const skipped = await getJson<TaskJson>(`/api/v1/tasks/${firstPage.data[1]!.id}`);
+    expect(skipped).toMatchObject({ status: 'skipped', note: 'Already spoke at the fair.' });
+
+    // Contacts: ten a page, searched by name; a search the API refuses says why next to its field.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
+    const contactsTable = page.getByRole('table', { name: /Contacts/ });
+    await expect.poll(() => contactsTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(10);
+    const contactPager = page.getByRole('navigation', { name: 'Contact pages' });
+    await contactPager.getByRole('button', { name: 'Next' }).click();
+    await contactPager.getByText('Page 2').waitFor();
+    await expect.poll(() => contactsTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(10);
+    await page.getByLabel('Search', { exact: true }).fill('x'.repeat(201));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.locator('#q-error').textContent()).resolves.toMatch(/200/);
+    await page.getByLabel('Search', { exact: true }).fill('Acme');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => contactsTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(3);
+    await expect(page.locator('#q-error').count()).resolves.toBe(0);
+    await page.screenshot({ path: join(shots, 'contacts.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // One contact: its touches and events, newest first, as the API lists them.
+    await contactsTable.getByRole('link', { name: 'Ada Acme0' }).click();
+    await page.getByRole('heading', { name: 'Ada Acme0', level: 1 }).waitFor();
+    const timeline = await getJson<{ items: Array<{ kind: string; type: string }> }>(
+      `/api/v1/contacts/${accountContacts[0]}/timeline`,
+    );
+    expect(timeline.items.some((i) => i.kind === 'touch')).toBe(true);
+    const items = page.getByRole('list', { name: 'Touches and events, newest first' }).locator('li');
+    await expect.poll(() => items.count(), { timeout: 60_000 }).toBe(Math.min(20, timeline.items.length));
+    await page.screenshot({ path: join(shots, 'contact.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Its account: the target-account list it is on and its engagement per campaign.
+    await page.getByRole('link', { name: accountId }).click();
+    await page.getByRole('heading', { name: 'Acme Corp', level: 1 }).waitFor();
+    await page.locator('section[aria-labelledby="lists"]').getByText('Q1 targets').waitFor();
+    const journey = await getJson<{
+      items: Array<{ kind: string; campaignId?: string; contactId?: string }>;
+    }>(`/api/v1/journey/accounts/${accountId}/timeline`);
+    const sent = journey.items.filter((i) => i.kind === 'touch' && i.campaignId === reportCampaign.id);
+    expect(sent.length).toBeGreaterThan(0);
+    const engagementRow = page
+      .getByRole('table', { name: 'Engagement per campaign' })
+      .getByRole('row', { name: new RegExp(reportCampaign.id) });
+    await engagementRow.waitFor();
+    const cells = await engagementRow.locator('td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual([
+      reportCampaign.id,
+      String(sent.length),
+      String(new Set(sent.map((i) => i.contactId)).size),
+    ]);
+    const people = page.locator('section[aria-labelledby="people"] li');
+    await expect.poll(() => people.count(), { timeout: 60_000 }).toBe(3);
+    await page.screenshot({ path: join(shots, 'account.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The accounts list finds it by domain.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('heading', { name: 'Accounts', level: 1 }).waitFor();
+    await page.getByLabel('Domain').fill('acme.example');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page
+      .getByRole('table', { name: /Accounts/ })
+      .getByRole('link', { name: 'Acme Corp' })
+      .waitFor();
+    expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(failures).toEqual([]);
+    // @@MORE@@
+    await context.close();
+  }, 300_000);
 });

@@ -1,11 +1,14 @@
 // The shell: the session (sign-in when there is none), the navigation and the page for the path.
 import { useEffect, useState } from 'react';
 import { api, ApiError, type SessionInfo } from './api';
+import { AccountPage, AccountsPage } from './pages/AccountsPage';
 import { CalendarPage } from './pages/CalendarPage';
 import { CampaignPage } from './pages/CampaignPage';
 import { CampaignsPage } from './pages/CampaignsPage';
+import { ContactPage, ContactsPage } from './pages/ContactsPage';
 import { NewCampaignPage } from './pages/NewCampaignPage';
 import { SignInPage } from './pages/SignInPage';
+import { TasksPage } from './pages/TasksPage';
 import { Link, navigate, useLocation } from './router';
 
 export function App() {
@@ -43,6 +46,15 @@ export function App() {
           <Link href="/calendar" aria-current={path === '/calendar' ? 'page' : undefined}>
             Calendar
           </Link>
+          <Link href="/tasks" aria-current={path === '/tasks' ? 'page' : undefined}>
+            Tasks
+          </Link>
+          <Link href="/contacts" aria-current={path.startsWith('/contacts') ? 'page' : undefined}>
+            Contacts
+          </Link>
+          <Link href="/accounts" aria-current={path.startsWith('/accounts') ? 'page' : undefined}>
+            Accounts
+          </Link>
         </nav>
         <span className="who">
           {session.user.email} · {session.workspace.name}
@@ -64,6 +76,13 @@ function Page({ path }: { path: string }) {
   const m = /^\/campaigns\/([^/]+)$/.exec(path);
   if (m) return <CampaignPage id={decodeURIComponent(m[1]!)} />;
   if (path === '/calendar') return <CalendarPage />;
+  if (path === '/tasks') return <TasksPage />;
+  if (path === '/contacts') return <ContactsPage />;
+  const contact = /^\/contacts\/([^/]+)$/.exec(path);
+  if (contact) return <ContactPage id={decodeURIComponent(contact[1]!)} />;
+  if (path === '/accounts') return <AccountsPage />;
+  const account = /^\/accounts\/([^/]+)$/.exec(path);
+  if (account) return <AccountPage id={decodeURIComponent(account[1]!)} />;
   return (
     <section>
       <h1>Not found</h1>

@@ -22,6 +22,19 @@ export const ENDPOINTS = {
   forecast: { method: 'GET', path: '/api/v1/campaigns/{id}/forecast' },
   calendar: { method: 'GET', path: '/api/v1/calendar' },
   calendarIcs: { method: 'GET', path: '/api/v1/calendar.ics' },
+  listTasks: { method: 'GET', path: '/api/v1/tasks' },
+  completeTask: { method: 'POST', path: '/api/v1/tasks/{id}/complete' },
+  skipTask: { method: 'POST', path: '/api/v1/tasks/{id}/skip' },
+  rescheduleTask: { method: 'POST', path: '/api/v1/tasks/{id}/reschedule' },
+  listContacts: { method: 'GET', path: '/api/v1/contacts' },
+  getContact: { method: 'GET', path: '/api/v1/contacts/{id}' },
+  contactTimeline: { method: 'GET', path: '/api/v1/contacts/{id}/timeline' },
+  listAccounts: { method: 'GET', path: '/api/v1/accounts' },
+  getAccount: { method: 'GET', path: '/api/v1/accounts/{id}' },
+  accountTimeline: { method: 'GET', path: '/api/v1/journey/accounts/{id}/timeline' },
+  listLists: { method: 'GET', path: '/api/v1/lists' },
+  listMembers: { method: 'GET', path: '/api/v1/lists/{id}/members' },
+  audit: { method: 'GET', path: '/api/v1/audit' },
 } as const;
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -33,7 +33,7 @@ export class ApiError extends Error {
 }
 
 export interface SessionInfo {
-  user: { id: string; email: string };
+  user: { id: string; email: string; role: string };
   workspace: { id: string; name: string };
   csrf_token: string;
   expires_at: string;
@@ -286,6 +286,164 @@ export interface Forecast {
   capped: { people: number; touches: number };
 }
 
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export const TASK_STATUSES = ['open', 'completed', 'skipped', 'expired', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TASK_OUTCOMES = ['connected', 'left_voicemail', 'no_answer', 'meeting_booked'] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
+
+/** A sales task (GET /tasks): a call or a manual step a person does, due inside working hours. */
+export interface Task {
+  id: string;
+  type: string;
+  status: TaskStatus;
+  overdue: boolean;
+  instructions: string | null;
+  assignee: { user_id: string | null; name: string | null };
+  contact: {
+    id: string;
+    email: string | null;
+    phone: string | null;
+    first_name: string | null;
+    last_name: string | null;
+    account_id: string | null;
+  };
+  campaign_id: string;
+  step_id: string;
+  touch_id: string;
+  due_at: string;
+  overdue_at: string;
+  expires_at: string;
+  outcome: string | null;
+  note: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TaskQuery {
+  assignee?: string;
+  status?: TaskStatus;
+  due_before?: string;
+  overdue?: 'true' | 'false';
+  cursor?: string;
+  limit?: string;
+}
+
+export const LIFECYCLE_STAGES = [
+  'subscriber',
+  'lead',
+  'mql',
+  'sql',
+  'opportunity',
+  'customer',
+  'evangelist',
+  'other',
+] as const;
+
+export interface Contact {
+  id: string;
+  external_id: string | null;
+  email: string | null;
+  phone: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  time_zone: string | null;
+  lifecycle_stage: string | null;
+  account_id: string | null;
+  subscription_status: string;
+  sms_consent: boolean;
+  attributes: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ContactTimeline {
+  contact_id: string;
+  identities: Array<{ kind: string; value: string }>;
+  items: Array<{
+    kind: 'event' | 'touch';
+    id: string;
+    at: string;
+    type: string;
+    campaign_id: string | null;
+    step_id: string | null;
+    channel: string | null;
+    touch_id: string | null;
+    properties: Record<string, unknown>;
+  }>;
+}
+
+export interface Account {
+  id: string;
+  external_id: string | null;
+  domain: string | null;
+  name: string | null;
+  industry: string | null;
+  size: number | null;
+  owner: string | null;
+  attributes: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One entry of an account's journey: a touch on one of its contacts, a stage change or a deal. */
+export type AccountTimelineItem =
+  | {
+      kind: 'touch';
+      at: string;
+      contactId: string;
+      campaignId: string;
+      stepId: string;
+      channel: string;
+      id: string;
+    }
+  | { kind: 'stage'; at: string; subject: string; subjectId: string; from: string | null; to: string }
+  | { kind: 'deal'; at: string; type: string; amount: number | null; dealId: string | null };
+
+export interface AccountTimeline {
+  account_id: string;
+  stage: string | null;
+  from: string;
+  to: string;
+  items: AccountTimelineItem[];
+}
+
+export interface ContactList {
+  id: string;
+  name: string;
+  kind: 'contact' | 'account';
+  description: string | null;
+  member_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: { type: 'user' | 'key' | 'system' | 'anonymous'; id: string | null; role: string | null };
+  action: string;
+  target: { type: string; id: string } | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: string;
+  cursor?: string;
+  limit?: string;
+}
+
 function csrfToken(): string | undefined {
   const m = /(?:^|;\s*)baton_csrf=([^;]*)/.exec(document.cookie);
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
@@ -369,4 +527,25 @@ export const api = {
     const q = new URLSearchParams(Object.entries(range).filter((e): e is [string, string] => !!e[1]));
     return pathOf('calendarIcs') + (q.size ? `?${q}` : '');
   },
+  listTasks: (query: TaskQuery) => call<Page<Task>>('listTasks', { query: { ...query } }),
+  completeTask: (id: string, body: { outcome: TaskOutcome; note?: string }) =>
+    call<Task>('completeTask', { params: { id }, body }),
+  skipTask: (id: string, body: { reason?: string }) => call<Task>('skipTask', { params: { id }, body }),
+  rescheduleTask: (id: string, due_at: string) =>
+    call<Task>('rescheduleTask', { params: { id }, body: { due_at } }),
+  listContacts: (query: Record<string, string | undefined>) => call<Page<Contact>>('listContacts', { query }),
+  getContact: (id: string) => call<Contact>('getContact', { params: { id } }),
+  contactTimeline: (id: string, limit = 200) =>
+    call<ContactTimeline>('contactTimeline', { params: { id }, query: { limit: String(limit) } }),
+  listAccounts: (query: Record<string, string | undefined>) => call<Page<Account>>('listAccounts', { query }),
+  getAccount: (id: string) => call<Account>('getAccount', { params: { id } }),
+  accountTimeline: (id: string, range: { from?: string; to?: string } = {}) =>
+    call<AccountTimeline>('accountTimeline', { params: { id }, query: range }),
+  listLists: () => call<{ data: ContactList[] }>('listLists').then((r) => r.data),
+  listMembers: (id: string, after?: string) =>
+    call<{ data: string[]; next?: string }>('listMembers', {
+      params: { id },
+      query: { limit: '1000', after },
+    }),
+  audit: (query: AuditQuery) => call<Page<AuditEntry>>('audit', { query: { ...query } }),
 };
