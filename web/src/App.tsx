@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError, type SessionInfo } from './api';
 import { AccountPage, AccountsPage } from './pages/AccountsPage';
+import { AuditPage } from './pages/AuditPage';
 import { CalendarPage } from './pages/CalendarPage';
 import { CampaignPage } from './pages/CampaignPage';
 import { CampaignsPage } from './pages/CampaignsPage';
@@ -55,6 +56,11 @@ export function App() {
           <Link href="/accounts" aria-current={path.startsWith('/accounts') ? 'page' : undefined}>
             Accounts
           </Link>
+          {session.user.role === 'admin' && (
+            <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
+              Audit
+            </Link>
+          )}
         </nav>
         <span className="who">
           {session.user.email} · {session.workspace.name}
@@ -77,6 +83,7 @@ function Page({ path }: { path: string }) {
   if (m) return <CampaignPage id={decodeURIComponent(m[1]!)} />;
   if (path === '/calendar') return <CalendarPage />;
   if (path === '/tasks') return <TasksPage />;
+  if (path === '/audit') return <AuditPage />;
   if (path === '/contacts') return <ContactsPage />;
   const contact = /^\/contacts\/([^/]+)$/.exec(path);
   if (contact) return <ContactPage id={decodeURIComponent(contact[1]!)} />;

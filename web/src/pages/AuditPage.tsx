@@ -1,0 +1,138 @@
+// Audit: the workspace's audit trail, newest first (admins only), filtered by actor, action (or a prefix
+// ending in a dot), target and start time, 20 a page. A refused filter shows its reason next to the field.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, type AuditEntry, type AuditQuery, type Page } from '../api';
+import { FieldError, formError, issuesFor, issuesOf, Pager, useCursorPages } from '../components/Paging';
+import { fmtInstant } from '../format';
+
+const PAGE = '20';
+
+interface Filters {
+  actor: string;
+  action: string;
+  target: string;
+  since: string;
+}
+
+const FIELDS: Array<{ name: keyof Filters; text: string; placeholder: string }> = [
+  { name: 'actor', text: 'Actor', placeholder: 'user or key id' },
+  { name: 'action', text: 'Action', placeholder: 'campaign.launch or campaign.' },
+  { name: 'target', text: 'Target', placeholder: 'campaign, user or key id' },
+  { name: 'since', text: 'Since', placeholder: '2027-01-01T00:00Z' },
+];
+
+export function AuditPage() {
+  const [draft, setDraft] = useState<Filters>({ actor: '', action: '', target: '', since: '' });
+  const [filters, setFilters] = useState<Filters>(draft);
+  const pages = useCursorPages();
+  const [result, setResult] = useState<Page<AuditEntry> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    let live = true;
+    setResult(null);
+    setError(null);
+    const query: AuditQuery = { limit: PAGE, cursor: pages.cursor };
+    for (const f of FIELDS) if (filters[f.name].trim()) query[f.name] = filters[f.name].trim();
+    api.audit(query).then(
+      (r) => live && setResult(r),
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [filters, pages.cursor]);
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setFilters({ ...draft });
+    pages.reset();
+  };
+  const issues = issuesOf(error);
+  const forbidden = error instanceof ApiError && error.status === 403;
+  const general = forbidden
+    ? null
+    : formError(
+        error,
+        FIELDS.map((f) => f.name),
+      );
+
+  return (
+    <section>
+      <h1>Audit trail</h1>
+      {forbidden ? (
+        <p role="alert" className="error">
+          Only admins read the audit trail.
+        </p>
+      ) : (
+        <form className="filters" onSubmit={apply} aria-label="Audit filters">
+          {FIELDS.map((f) => (
+            <div className="field" key={f.name}>
+              <label>
+                {f.text}
+                <input
+                  value={draft[f.name]}
+                  onChange={(e) => setDraft({ ...draft, [f.name]: e.target.value })}
+                  placeholder={f.placeholder}
+                  aria-describedby={`${f.name}-error`}
+                  aria-invalid={issuesFor(issues, f.name).length > 0 || undefined}
+                />
+              </label>
+              <FieldError id={`${f.name}-error`} messages={issuesFor(issues, f.name)} />
+            </div>
+          ))}
+          <button type="submit">Filter</button>
+        </form>
+      )}
+      {general && (
+        <p role="alert" className="error">
+          {general}
+        </p>
+      )}
+      {!result && !error && <p className="muted">Loading the audit trail…</p>}
+      {result && result.data.length === 0 && <p className="muted">No entries match.</p>}
+      {result && result.data.length > 0 && (
+        <table>
+          <caption className="visually-hidden">Audit entries, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Address</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.data.map((a) => (
+              <tr key={a.seq}>
+                <td>{fmtInstant(a.at)}</td>
+                <td>
+                  {a.actor.type}
+                  {a.actor.id && <div className="muted small">{a.actor.id}</div>}
+                  {a.actor.role && <div className="muted small">{a.actor.role}</div>}
+                </td>
+                <td>
+                  <code>{a.action}</code>
+                </td>
+                <td>{a.target ? `${a.target.type} ${a.target.id}` : '—'}</td>
+                <td>{a.ip ?? '—'}</td>
+                <td className="small">
+                  {Object.keys(a.details).length > 0 ? <code>{JSON.stringify(a.details)}</code> : '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager
+        page={pages.page}
+        nextCursor={result?.next_cursor}
+        onNext={pages.next}
+        onPrevious={pages.previous}
+        label="Audit pages"
+      />
+    </section>
+  );
+}
