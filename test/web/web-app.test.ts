@@ -465,6 +465,27 @@ describe('web app in Chromium', () => {
     const skipped = await getJson<TaskJson>(`/api/v1/tasks/${firstPage.data[1]!.id}`);
     expect(skipped).toMatchObject({ status: 'skipped', note: 'Already spoke at the fair.' });
 
+    // Move the next one: a time in the past is refused next to the field, a later one is kept.
+    await page.getByLabel('Due before').fill('');
+    await page.getByLabel('Overdue').selectOption('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => tasksTable.locator('tbody tr').count(), { timeout: 60_000 }).toBe(10);
+    const third = firstPage.data[2]!;
+    await tasksTable
+      .locator('tbody tr')
+      .first()
+      .getByRole('button', { name: /^Work on/ })
+      .click();
+    await page.getByLabel('New due time').fill('2027-01-01T10:00:00Z');
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await expect(page.locator('#due_at-error').textContent()).resolves.toMatch(/in the past/);
+    await page.getByLabel('New due time').fill('2027-01-12T10:00:00Z');
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await expect.poll(() => page.locator('#due_at-error').count(), { timeout: 60_000 }).toBe(0);
+    await expect
+      .poll(async () => (await getJson<TaskJson>(`/api/v1/tasks/${third.id}`)).due_at, { timeout: 60_000 })
+      .toBe('2027-01-12T10:00:00.000Z');
+
     // Contacts: ten a page, searched by name; a search the API refuses says why next to its field.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Contacts' }).click();
     await page.getByRole('heading', { name: 'Contacts', level: 1 }).waitFor();
