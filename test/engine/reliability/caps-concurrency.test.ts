@@ -88,12 +88,12 @@ describe('caps under four concurrent workers (PostgreSQL)', () => {
           objective: 'leads',
           priority,
           window,
-          // Channels the workers record through the `log` channel (email would need a sender and SMTP),
-          // and that count toward the caps (unlike `log` and `ads`).
-          channels: ['social', 'task'],
+          // Per-person social steps: the workers record them in channel_log (email would need a sender and
+          // SMTP, a task step waits for its task), and they count toward the caps (unlike `log` and `ads`).
+          channels: ['social'],
           sequence: [
             { id: 'first', channel: 'social', delay: '0m' },
-            { id: 'second', channel: 'task', delay: '0m' },
+            { id: 'second', channel: 'social', delay: '0m' },
           ],
         },
         SETTINGS,
