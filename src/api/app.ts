@@ -19,6 +19,8 @@ import { enforceRoutePermissions } from './permissions.js';
 import { registerOps, type OpsOptions } from '../ops/http.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from '../ops/rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { UNSTORABLE_TEXT, unstorableTextPath } from '../domain/storable-text.js';
+import { BatonError } from '../domain/errors.js';
 
 /** The largest body of an /api/v1 call; ingestion and tracking set smaller ones on their routes. */
 export const API_BODY_LIMIT = 1024 * 1024;
@@ -103,6 +105,15 @@ export async function buildApp(
   await app.register(
     async (api) => {
       api.addHook('onRequest', auth);
+      // Text PostgreSQL cannot store (NUL, lone surrogates) is refused naming its path: after the route's
+      // permission check (so a caller without it still hears 403), before its body is validated and used.
+      api.addHook('onRoute', (route) => {
+        const own = route.preValidation;
+        route.preValidation = [
+          ...(own === undefined ? [] : Array.isArray(own) ? own : [own]),
+          refuseUnstorableText,
+        ];
+      });
       const typed = api.withTypeProvider<ZodTypeProvider>();
       for (const register of apiRouteModules) register(typed, ctx);
     },
@@ -110,4 +121,9 @@ export async function buildApp(
   );
   registerWeb(app, options.webDir);
   return app;
+}
+
+async function refuseUnstorableText(req: FastifyRequest): Promise<void> {
+  const at = unstorableTextPath(req.body, 'body');
+  if (at) throw BatonError.invalid([{ path: at, message: UNSTORABLE_TEXT }]);
 }

@@ -6,6 +6,7 @@ import { checkLimit, decodeCursor, encodeCursor, type Page, type PageRequest } f
 import type { Database } from './schema.js';
 import { newId } from './ids.js';
 import { fromJson, toJson } from './json.js';
+import { toStorableJson } from '../domain/storable-text.js';
 
 export interface NewEvent {
   workspaceId: string;
@@ -35,7 +36,8 @@ export function eventRow(e: NewEvent): Insertable<Database['events']> {
     anonymous_id: e.anonymousId ?? null,
     occurred_at: e.occurredAt,
     received_at: e.receivedAt,
-    properties: toJson(e.properties ?? {}),
+    // Text Baton records itself (a bounce's diagnostic line) may carry what no store keeps; ingestion refuses it.
+    properties: toJson(toStorableJson(e.properties ?? {})),
     campaign_id: e.campaignId ?? null,
     touch_id: e.touchId ?? null,
     step_id: e.stepId ?? null,

@@ -15,6 +15,7 @@ import {
 } from './identity.js';
 import { ingestEventRun } from './ingest-batch.js';
 import { isErasedEmail } from './privacy/erased-emails.js';
+import { UNSTORABLE_TEXT, unstorableTextPath } from '../domain/storable-text.js';
 
 export const MESSAGE_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -85,6 +86,8 @@ export function parseMessage(
   callSentAt: number | undefined,
 ): ParseResult {
   if (!isObject(raw)) return { ok: false, error: 'must be a JSON object' };
+  const unstorable = unstorableTextPath(raw);
+  if (unstorable) return { ok: false, error: `${unstorable}: ${UNSTORABLE_TEXT}` };
   const type = (endpointType ?? raw.type) as MessageType;
   if (!MESSAGE_TYPES.includes(type)) {
     return { ok: false, error: `type: must be one of ${MESSAGE_TYPES.join(', ')}` };

@@ -101,6 +101,23 @@ describe.each(dialects)('contacts API on %s', (dialect) => {
     expect((await get('/api/v1/contacts', admin)).json<{ data: unknown[] }>().data).toEqual([]);
   });
 
+  it('answers 422 naming the path of text no store can keep, after the permission check', async () => {
+    const bad = await post('/api/v1/contacts', admin, {
+      email: 'u@acme.io',
+      attributes: { note: 'a\u0000b' },
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json<ErrorReply>().error.details?.issues?.[0]?.path).toBe('body.attributes.note');
+    const key = await post('/api/v1/contacts', admin, { email: 'v@acme.io', attributes: { '\udc00': 1 } });
+    expect(key.statusCode).toBe(422);
+    expect(key.json<ErrorReply>().error.message).toMatch(/lone UTF-16 surrogate/);
+    const reader = await bearer(store, ws, ['read']);
+    expect((await post('/api/v1/contacts', reader, { attributes: { note: 'a\u0000b' } })).statusCode).toBe(
+      403,
+    );
+    expect((await get('/api/v1/contacts', admin)).json<{ data: unknown[] }>().data).toHaveLength(0);
+  });
+
   it('answers 403 to a key without the scope, before validating the body', async () => {
     const reader = await bearer(store, ws, ['read']);
     const writer = await bearer(store, ws, ['write']);

@@ -150,6 +150,35 @@ describe.each(dialects)('tracking API on %s', (dialect) => {
     expect(allBad.json().error.details.errors[0].index).toBe(0);
   });
 
+  it('refuses text no store can keep (NUL, a lone surrogate) by path, and keeps the rest of the batch', async () => {
+    // Found by the ingestion fuzz test: a lone surrogate as a property key reached PostgreSQL's jsonb as a 500.
+    const page = {
+      type: 'page',
+      anonymousId: 'anon-u',
+      name: 'Pricing',
+      properties: { url: { '\ud800': [] } },
+    };
+    const single = await post('/v1/page', page);
+    expect(single.statusCode).toBe(400);
+    expect(single.json().error.message).toMatch(/^properties\.url\..*lone UTF-16 surrogate/);
+    const res = await post('/v1/batch', {
+      batch: [
+        page,
+        { type: 'track', userId: 'nul', event: 'Kept', messageId: 'nul-1' },
+        { type: 'track', userId: 'nul', event: 'Bad\u0000Name', messageId: 'nul-2' },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ success: true, stored: 1 });
+    expect(
+      res.json().errors.map((e: { index: number; message: string }) => [e.index, e.message.split(':')[0]]),
+    ).toEqual([
+      [0, expect.stringMatching(/^properties\.url\./)],
+      [2, 'event'],
+    ]);
+    expect((await events('&type=Kept')).map((e) => e.message_id)).toEqual(['nul-1']);
+  });
+
   it('corrects clock skew from sentAt, keeps historical timestamps and replaces future ones', async () => {
     // Segment, Spec: Common Fields (segment.com/docs/connections/spec/common/#timestamps): timestamp =
     // receivedAt − (sentAt − originalTimestamp). The client clock here is 65 minutes behind the server's.
