@@ -4,6 +4,7 @@
 
 // A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /** Whether `s` can be stored as text and inside JSON on every dialect. */
 export function isStorableText(s: string): boolean {
@@ -39,7 +40,7 @@ export const UNSTORABLE_TEXT =
 /** `s` with every NUL character and lone surrogate replaced by U+FFFD (the Unicode replacement character). */
 export function toStorableText(s: string): string {
   if (isStorableText(s)) return s;
-  return s.replaceAll('\u0000', '\uFFFD').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
+  return s.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATES, '\uFFFD');
 }
 
 /**
