@@ -69,11 +69,12 @@ describe.each(dialects)('reachable contacts on %s', (dialect) => {
         // Another workspace's writes must not move this one's counters.
         const other = await newWorkspace(store, NOW);
         const ids: string[] = [];
+        let inserted = 0;
         for (const w of writes) {
           const target = ids.length > 0 && w.op !== 'insert' ? ids[w.at % ids.length]! : undefined;
           const where = (q: string) => sql`update contacts set ${sql.raw(q)} where id = ${target ?? ''}`;
           if (w.op === 'insert') {
-            const id = `con_reach_${dialect}_${run}_${ids.length}`;
+            const id = `con_reach_${dialect}_${run}_${inserted++}`;
             ids.push(id);
             for (const [wsId, suffix] of [
               [ws, ''],

@@ -76,7 +76,7 @@ describe.each(dialects)('graceful shutdown of baton worker on %s', (dialect) => 
 
   it('SIGTERM mid-run leaves nothing claimed and exits 0; a restarted worker sends the rest exactly once', async () => {
     // Enough small batches that SIGTERM lands mid-run (SQLite drains a 10-touch batch in about a millisecond).
-    const N = dialect === 'sqlite' ? 4000 : 1500;
+    const N = dialect === 'sqlite' ? 20_000 : 1500;
     const ws = await newWorkspace(own.store, Date.now());
     await seedDueTouches(own.store, ws, N, Date.now() - 60_000);
     const first = startWorker(own.url, 'w-old', 10);
