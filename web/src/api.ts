@@ -206,6 +206,22 @@ export interface ExperimentSection {
   recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
   winner: string | null;
   reason: string;
+  /** An auto-winner step's recorded decision; null while its test runs, or for a plain A/B step. */
+  autoWinner: AutoWinnerDecision | null;
+}
+
+/** The decision the engine took for an auto-winner step at `decideAt` (its arms are the test share). */
+export interface AutoWinnerDecision {
+  metric: string;
+  firstSendAt: string;
+  decideAt: string;
+  decidedAt: string;
+  variantId: string;
+  verdict: 'winner' | 'keep_testing' | 'no_difference';
+  decidedBy: 'sequential_test' | 'fallback';
+  reason: string;
+  arms: Array<{ id: string; n: number; successes: number }>;
+  released: number;
 }
 
 export type LiftSection =
