@@ -216,7 +216,10 @@ export function AccountPage({ id }: { id: string }) {
             <dt>Owner</dt>
             <dd>{account.owner ?? '—'}</dd>
             <dt>Journey stage</dt>
-            <dd>{timeline?.stage ?? '—'}</dd>
+            <dd>
+              {timeline?.stage ?? '—'} ·{' '}
+              <Link href={`/accounts/${encodeURIComponent(account.id)}/journey`}>Journey timeline</Link>
+            </dd>
           </dl>
         </>
       )}
