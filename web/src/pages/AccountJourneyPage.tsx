@@ -125,7 +125,7 @@ export function AccountJourneyPage({ id }: { id: string }) {
             </dd>
             <dt>In the range</dt>
             <dd>
-              {count('touch')} touches, {count('stage')} stage changes, {count('deal')} deals
+              {count('touch')} touch(es), {count('stage')} stage change(s), {count('deal')} deal(s)
             </dd>
           </dl>
           {items.length === 0 && <p className="muted">Nothing happened on this account in the range.</p>}

@@ -183,7 +183,7 @@ function FlowsView({ flows, nameOf }: { flows: JourneyFlows; nameOf: NameOf }) {
           data: sankey.nodes,
           links: sankey.links,
           label: { formatter: '{b}: {c}' },
-          edgeLabel: { show: true, formatter: '{c}' },
+          edgeLabel: { show: true, formatter: '{c}', color: '#1f2633' },
           lineStyle: { color: 'gradient', opacity: 0.35 },
         },
       ],
@@ -217,8 +217,8 @@ function FlowsView({ flows, nameOf }: { flows: JourneyFlows; nameOf: NameOf }) {
           <tbody>
             {flows.transitions.map((t) => (
               <tr key={`${t.from ?? ''}>${t.to}`}>
-                <td>{nameOf(t.from)}</td>
-                <td>{nameOf(t.to)}</td>
+                <td className="stage">{nameOf(t.from)}</td>
+                <td className="stage">{nameOf(t.to)}</td>
                 <td>{t.count}</td>
               </tr>
             ))}
@@ -278,8 +278,8 @@ function ConversionView({ flows, nameOf }: { flows: JourneyFlows; nameOf: NameOf
         <tbody>
           {flows.conversion.map((c) => (
             <tr key={`${c.from}>${c.to}`}>
-              <td>{nameOf(c.from)}</td>
-              <td>{nameOf(c.to)}</td>
+              <td className="stage">{nameOf(c.from)}</td>
+              <td className="stage">{nameOf(c.to)}</td>
               <td>{c.entered}</td>
               <td>{c.reached}</td>
               <td>{fmtPercent(c.rate)}</td>
@@ -357,8 +357,8 @@ function CampaignMovesView({ flows, nameOf }: { flows: JourneyFlows; nameOf: Nam
           <tbody>
             {[...rows.values()].map((r) => (
               <tr key={`${r.from ?? ''}>${r.to}`}>
-                <td>{nameOf(r.from)}</td>
-                <td>{nameOf(r.to)}</td>
+                <td className="stage">{nameOf(r.from)}</td>
+                <td className="stage">{nameOf(r.to)}</td>
                 <td>{r.treatment}</td>
                 <td>{r.holdout}</td>
               </tr>
