@@ -430,6 +430,14 @@ describe('journey pages in Chromium', () => {
     expect(text).toContain(w.reason);
     await page.screenshot({ path: join(SHOTS, 'auto-winner.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+
+    // From the campaign to its journey moves: the campaign is chosen, it has no holdout to compare with.
+    await page
+      .getByRole('link', { name: 'Journey moves of the enrolled contacts against the holdout' })
+      .click();
+    await page.getByRole('heading', { name: 'Did subject-test move people?', level: 2 }).waitFor();
+    await expect(page.getByLabel('Campaign').inputValue()).resolves.toBe('subject-test');
+    await page.getByText('No comparison yet: an arm has nobody enrolled.').waitFor();
     expect(failures).toEqual([]);
     await close();
   }, 300_000);
