@@ -280,6 +280,18 @@ describe('journey pages in Chromium', () => {
       .toEqual(day.transitions.map((t) => `${name(t.from)}${name(t.to)}${t.count}`));
     expect(page.url()).toBe(`${base}/journey?from=2027-01-05&to=2027-01-05`);
 
+    // Accounts instead of contacts.
+    await page.getByLabel('From', { exact: true }).fill('');
+    await page.getByLabel('To', { exact: true }).fill('');
+    await page.getByLabel('People').selectOption('account');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const ofAccounts = await getJson<Flows>(page, '/api/v1/journey/flows?subject=account');
+    expect(ofAccounts.transitions.some((t) => t.to === 'decision')).toBe(true);
+    await expect
+      .poll(() => moves.locator('tbody tr').allTextContents(), { timeout: 60_000 })
+      .toEqual(ofAccounts.transitions.map((t) => `${name(t.from)}${name(t.to)}${t.count}`));
+    await page.getByLabel('People').selectOption('contact');
+
     // The report campaign: its enrolled contacts against its holdout.
     await page.getByLabel('From', { exact: true }).fill('');
     await page.getByLabel('To', { exact: true }).fill('');

@@ -8,45 +8,12 @@ import { Chart } from '../components/Chart';
 import { formError, issuesOf } from '../components/Paging';
 import { RangeForm, rangeQuery, type Range } from '../components/RangeForm';
 import { fmtInstant, fmtNumber, fmtPercent } from '../format';
+import { ENTERED, sankeyOf } from '../journey-sankey';
 import { Link, navigate, useLocation } from '../router';
-
-/** The Sankey's source node for subjects that entered the journey in the range (`from` null). */
-export const ENTERED = 'Entered';
 
 interface Filters extends Range {
   campaign: string;
   subject: 'contact' | 'account';
-}
-
-/**
- * The Sankey of the forward moves: a node per stage (by name) and one for entering, each node's value the
- * larger of what flowed in and out. A Sankey cannot draw a cycle, so moves backwards (only when the journey
- * map itself changed) are left out of the chart and listed under it.
- */
-export function sankeyOf(flows: JourneyFlows): {
-  nodes: Array<{ name: string; value: number }>;
-  links: Array<{ source: string; target: string; value: number }>;
-  backward: StageTransition[];
-} {
-  const order = new Map(flows.stages.map((s, i) => [s.id, i]));
-  const name = (id: string | null) =>
-    id === null ? ENTERED : (flows.stages.find((s) => s.id === id)?.name ?? id);
-  const forward = (t: StageTransition) =>
-    t.from === null || (order.get(t.from) ?? Infinity) < (order.get(t.to) ?? -Infinity);
-  const links = flows.transitions
-    .filter((t) => t.count > 0 && forward(t))
-    .map((t) => ({ source: name(t.from), target: name(t.to), value: t.count }));
-  const inflow = new Map<string, number>();
-  const outflow = new Map<string, number>();
-  for (const l of links) {
-    outflow.set(l.source, (outflow.get(l.source) ?? 0) + l.value);
-    inflow.set(l.target, (inflow.get(l.target) ?? 0) + l.value);
-  }
-  const names = [ENTERED, ...flows.stages.map((s) => s.name), ...links.map((l) => l.target)];
-  const nodes = [...new Set(names)]
-    .filter((n) => inflow.has(n) || outflow.has(n))
-    .map((n) => ({ name: n, value: Math.max(inflow.get(n) ?? 0, outflow.get(n) ?? 0) }));
-  return { nodes, links, backward: flows.transitions.filter((t) => t.count > 0 && !forward(t)) };
 }
 
 function initialFilters(query: URLSearchParams): Filters {
