@@ -86,6 +86,7 @@ describe('journey pages in Chromium', () => {
   let base: string;
   const email = 'ada@example.com';
   const password = 'a long enough password';
+  const bareEmail = 'bo@example.com';
   const now = Date.parse('2027-01-06T00:00:00Z');
   let accountId: string;
 
@@ -111,6 +112,9 @@ describe('journey pages in Chromium', () => {
       decide: true,
     });
     await new UsersRepository(store).create(ws, { email, password }, T0);
+    // A second workspace that never saved a journey map, with its own user.
+    const bare = await newWorkspace(store, T0);
+    await new UsersRepository(store).create(bare, { email: bareEmail, password }, T0);
     await seedJourney(ws, run.treated, run.held);
     const clock = new SimulatedClock(now);
     app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
@@ -184,6 +188,7 @@ describe('journey pages in Chromium', () => {
 
   async function signedIn(
     path: string,
+    as = email,
   ): Promise<{ page: Page; failures: string[]; close: () => Promise<void> }> {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -192,7 +197,7 @@ describe('journey pages in Chromium', () => {
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
     await page.goto(`${base}${path}`);
-    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Email').fill(as);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     return { page, failures, close: () => context.close() };
@@ -453,4 +458,19 @@ describe('journey pages in Chromium', () => {
     expect(failures).toEqual([]);
     await close();
   }, 300_000);
+
+  it('says when the workspace has no journey map yet', async () => {
+    const { page, failures, close } = await signedIn('/journey', bareEmail);
+    await page.getByRole('heading', { name: 'Buyer journey', level: 1 }).waitFor();
+    const stages = await getJson<{ enabled: boolean }>(page, '/api/v1/journey/stages');
+    expect(stages.enabled).toBe(false);
+    await page
+      .getByRole('status')
+      .getByText(/no journey map yet/)
+      .waitFor();
+    await page.getByText('Nobody moved between stages in this range.').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(failures).toEqual([]);
+    await close();
+  }, 120_000);
 });

@@ -33,6 +33,7 @@ export const ENDPOINTS = {
   getAccount: { method: 'GET', path: '/api/v1/accounts/{id}' },
   accountTimeline: { method: 'GET', path: '/api/v1/journey/accounts/{id}/timeline' },
   journeyFlows: { method: 'GET', path: '/api/v1/journey/flows' },
+  journeyStages: { method: 'GET', path: '/api/v1/journey/stages' },
   listLists: { method: 'GET', path: '/api/v1/lists' },
   listMembers: { method: 'GET', path: '/api/v1/lists/{id}/members' },
   audit: { method: 'GET', path: '/api/v1/audit' },

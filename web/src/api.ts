@@ -614,6 +614,8 @@ export const api = {
   getAccount: (id: string) => call<Account>('getAccount', { params: { id } }),
   accountTimeline: (id: string, range: { from?: string; to?: string } = {}) =>
     call<AccountTimeline>('accountTimeline', { params: { id }, query: range }),
+  journeyStages: () =>
+    call<{ enabled: boolean; preset: string; stages: Array<{ id: string; name: string }> }>('journeyStages'),
   journeyFlows: (query: { from?: string; to?: string; campaign?: string; subject?: string }) =>
     call<JourneyFlows>('journeyFlows', { query }),
   listLists: () => call<{ data: ContactList[] }>('listLists').then((r) => r.data),

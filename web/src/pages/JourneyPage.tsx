@@ -32,11 +32,16 @@ export function JourneyPage() {
   const [flows, setFlows] = useState<JourneyFlows | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [campaigns, setCampaigns] = useState<Campaign[]>([]);
+  const [mapped, setMapped] = useState(true);
 
   useEffect(() => {
     let live = true;
     api.listCampaigns().then(
       (c) => live && setCampaigns(c),
+      () => undefined,
+    );
+    api.journeyStages().then(
+      (j) => live && setMapped(j.enabled),
       () => undefined,
     );
     return () => {
@@ -108,6 +113,12 @@ export function JourneyPage() {
           </select>
         </label>
       </RangeForm>
+      {!mapped && (
+        <p role="status" className="warn">
+          This workspace has no journey map yet, so no stage is tracked: an admin saves one (a preset or its
+          own stages) with PUT /api/v1/journey/stages.
+        </p>
+      )}
       {general && (
         <p role="alert" className="error">
           {general}
