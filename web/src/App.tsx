@@ -1,12 +1,14 @@
 // The shell: the session (sign-in when there is none), the navigation and the page for the path.
 import { useEffect, useState } from 'react';
 import { api, ApiError, type SessionInfo } from './api';
+import { AccountJourneyPage } from './pages/AccountJourneyPage';
 import { AccountPage, AccountsPage } from './pages/AccountsPage';
 import { AuditPage } from './pages/AuditPage';
 import { CalendarPage } from './pages/CalendarPage';
 import { CampaignPage } from './pages/CampaignPage';
 import { CampaignsPage } from './pages/CampaignsPage';
 import { ContactPage, ContactsPage } from './pages/ContactsPage';
+import { JourneyPage } from './pages/JourneyPage';
 import { NewCampaignPage } from './pages/NewCampaignPage';
 import { SignInPage } from './pages/SignInPage';
 import { TasksPage } from './pages/TasksPage';
@@ -56,6 +58,9 @@ export function App() {
           <Link href="/accounts" aria-current={path.startsWith('/accounts') ? 'page' : undefined}>
             Accounts
           </Link>
+          <Link href="/journey" aria-current={path === '/journey' ? 'page' : undefined}>
+            Journey
+          </Link>
           {session.user.role === 'admin' && (
             <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
               Audit
@@ -88,6 +93,9 @@ function Page({ path }: { path: string }) {
   const contact = /^\/contacts\/([^/]+)$/.exec(path);
   if (contact) return <ContactPage id={decodeURIComponent(contact[1]!)} />;
   if (path === '/accounts') return <AccountsPage />;
+  if (path === '/journey') return <JourneyPage />;
+  const accountJourney = /^\/accounts\/([^/]+)\/journey$/.exec(path);
+  if (accountJourney) return <AccountJourneyPage id={decodeURIComponent(accountJourney[1]!)} />;
   const account = /^\/accounts\/([^/]+)$/.exec(path);
   if (account) return <AccountPage id={decodeURIComponent(account[1]!)} />;
   return (

@@ -32,6 +32,8 @@ export const ENDPOINTS = {
   listAccounts: { method: 'GET', path: '/api/v1/accounts' },
   getAccount: { method: 'GET', path: '/api/v1/accounts/{id}' },
   accountTimeline: { method: 'GET', path: '/api/v1/journey/accounts/{id}/timeline' },
+  journeyFlows: { method: 'GET', path: '/api/v1/journey/flows' },
+  journeyStages: { method: 'GET', path: '/api/v1/journey/stages' },
   listLists: { method: 'GET', path: '/api/v1/lists' },
   listMembers: { method: 'GET', path: '/api/v1/lists/{id}/members' },
   audit: { method: 'GET', path: '/api/v1/audit' },

@@ -181,6 +181,13 @@ export function CampaignPage({ id }: { id: string }) {
 
       {campaign.status === 'draft' && <ForecastView id={campaign.id} />}
       {report && <ReportView report={report} />}
+      {report && campaign.launched_at && (
+        <p>
+          <Link href={`/journey?campaign=${encodeURIComponent(campaign.id)}`}>
+            Journey moves of the enrolled contacts against the holdout
+          </Link>
+        </p>
+      )}
       {report && (campaign.status === 'completed' || campaign.status === 'reviewed') && (
         <ReviewForm campaign={campaign} report={report} onSaved={() => void load()} />
       )}
