@@ -1,6 +1,6 @@
 // The append-only event table: touch events from channels and customer events from ingestion. A repeated
 // producer message id is accepted and stored once.
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from 'kysely';
 import { BatonError } from '../domain/errors.js';
 import { checkLimit, decodeCursor, encodeCursor, type Page, type PageRequest } from './cursor.js';
 import type { Database } from './schema.js';
@@ -85,6 +85,8 @@ export interface EventFilter {
   from?: number;
   /** occurred_at < to (epoch ms). */
   to?: number;
+  /** Only the events this condition admits (the caller's visibility, e.g. a sales rep's accounts). */
+  visible?: (eb: ExpressionBuilder<Database, 'events'>) => Expression<SqlBool>;
 }
 
 function toStoredEvent(row: Selectable<Database['events']>): StoredEvent {
@@ -127,6 +129,7 @@ export async function listEvents(
   if (filter.type !== undefined) q = q.where('type', '=', filter.type);
   if (filter.from !== undefined) q = q.where('occurred_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('occurred_at', '<', filter.to);
+  if (filter.visible !== undefined) q = q.where(filter.visible);
   const rows = (
     await q
       .orderBy('seq')

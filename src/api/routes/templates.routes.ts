@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { previewTemplate } from '../../channels/email/preview.js';
 import { requireScope, workspaceOf } from '../auth.js';
+import { checkOwnedContact } from '../ownership.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, inRequest } from './resource-schemas.js';
 
@@ -44,7 +45,11 @@ export const templatesRoutes: RouteModule = (app, ctx) => {
         response: { 200: renderResponse, 404: errorResponse, ...commonErrors },
       },
     },
-    async (req) =>
-      previewTemplate(ctx.store, workspaceOf(req), req.params.id, req.body, ctx).catch(inRequest('body')),
+    async (req) => {
+      await checkOwnedContact(ctx.store, req, req.body.contact_id);
+      return previewTemplate(ctx.store, workspaceOf(req), req.params.id, req.body, ctx).catch(
+        inRequest('body'),
+      );
+    },
   );
 };
