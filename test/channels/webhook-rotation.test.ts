@@ -94,7 +94,11 @@ describe.each(dialects)('webhook signing secret rotation on %s', (dialect) => {
         url: '/api/v1/webhooks/signing-secret',
         headers: { authorization: admin },
       })
-    ).json<{ secret: string; version: number; previous: { secret: string; valid_until: string } | null }>();
+    ).json<{
+      secret: string;
+      version: number;
+      previous: { secret: string; version: number; valid_until: string } | null;
+    }>();
 
   /** Runs a one-step webhook campaign for one new contact at `at` and returns the request the receiver got. */
   async function sendAt(at: number, id: string): Promise<Received> {
@@ -212,5 +216,23 @@ describe.each(dialects)('webhook signing secret rotation on %s', (dialect) => {
     expect(header.match(/v1=/g)).toHaveLength(1);
     expect(verifiesAny(now.secret, header, sent.raw, (T0 + 4 * HOUR) / 1000)).toBe(true);
     expect(verifiesAny(old.secret, header, sent.raw, (T0 + 4 * HOUR) / 1000)).toBe(false);
+  });
+
+  it('two rotations at the same moment make two versions, each one step after the other', async () => {
+    const old = await secretNow();
+    const rotate = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks/signing-secret/rotate',
+        headers: { authorization: admin },
+        payload: { grace_hours: 1 },
+      });
+    const answers = await Promise.all([rotate(), rotate(), rotate()]);
+    const versions = answers.map((r) => r.json<{ version: number }>().version).sort((a, b) => a - b);
+    expect(versions).toEqual([old.version + 1, old.version + 2, old.version + 3]);
+    const now = await secretNow();
+    expect(now.version).toBe(old.version + 3);
+    // The secret still signing in the grace period is the one just before the latest, not an older one.
+    expect(now.previous?.version).toBe(old.version + 2);
   });
 });

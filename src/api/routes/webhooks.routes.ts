@@ -95,29 +95,34 @@ export const webhooksRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const ws = workspaceOf(req);
       const now = ctx.clock.now();
-      const { raw, webhooks } = await current(ws);
       const graceMs = Math.round(req.body.grace_hours * HOUR);
-      const previous =
-        graceMs > 0
-          ? { version: webhooks.secret_version, valid_until: new Date(now + graceMs).toISOString() }
-          : null;
-      const next = {
-        ...(raw.webhooks as Record<string, unknown> | undefined),
-        secret_version: webhooks.secret_version + 1,
-        previous_secret: previous,
-      };
-      await workspaces.updateSettings(ws, { ...raw, webhooks: next });
+      let rotated = { version: 0, previous: null as { version: number; valid_until: string } | null };
+      // Read, rotate and write as one change, so two rotations at once make two versions, not one.
+      const raw = await workspaces.changeSettings(ws, (settings) => {
+        const { webhooks } = workspaceSettings(settings);
+        const previous =
+          graceMs > 0
+            ? { version: webhooks.secret_version, valid_until: new Date(now + graceMs).toISOString() }
+            : null;
+        rotated = { version: webhooks.secret_version + 1, previous };
+        const next = {
+          ...(settings.webhooks as Record<string, unknown> | undefined),
+          secret_version: rotated.version,
+          previous_secret: previous,
+        };
+        return { ...settings, webhooks: next };
+      });
       await auditRequest(ctx.store, req, {
         at: now,
         action: 'webhook_secret.rotate',
         target: { type: 'workspace', id: ws },
         details: {
-          version: next.secret_version,
-          previous_version: webhooks.secret_version,
-          previous_valid_until: previous?.valid_until ?? null,
+          version: rotated.version,
+          previous_version: rotated.version - 1,
+          previous_valid_until: rotated.previous?.valid_until ?? null,
         },
       });
-      return describe(ws, workspaceSettings({ ...raw, webhooks: next }).webhooks);
+      return describe(ws, workspaceSettings(raw).webhooks);
     },
   );
 };
