@@ -40,7 +40,6 @@ const NEW_SPEC: Spec = {
   name: '',
   objective: 'leads',
   channels: ['email'],
-  window: { timezone: 'UTC' },
   sequence: [],
 };
 
