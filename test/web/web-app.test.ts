@@ -15,11 +15,16 @@ import { recordAudit } from '../../src/store/audit.repository.js';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { newId } from '../../src/store/ids.js';
 import { ListsRepository } from '../../src/store/lists.repository.js';
+import { defaultChannels } from '../../src/channels/registry.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
+import { processEvents } from '../../src/engine/event-processor.js';
+import { Worker } from '../../src/engine/worker.js';
+import { EmailSendersRepository } from '../../src/store/email-senders.repository.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { reportCampaign, runReportCampaign, T0 } from '../report-fixture.js';
+import { startSmtp, type TestSmtp } from '../email/smtp.js';
 import { newWorkspace } from '../support/stores.js';
 
 const CHROMIUM_ARGS = [
@@ -71,6 +76,8 @@ describe('web app in Chromium', () => {
 
   let accountId: string;
   let accountContacts: string[];
+  let clock: SimulatedClock;
+  let smtp: TestSmtp;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-web-'));
@@ -86,7 +93,19 @@ describe('web app in Chromium', () => {
     await runReportCampaign(store, ws);
     userId = (await new UsersRepository(store).create(ws, { email, password }, T0)).id;
     await seedSalesData(ws);
-    const clock = new SimulatedClock(now);
+    // The planned campaign's emails go to a real SMTP server once the clock reaches its start.
+    smtp = await startSmtp();
+    await new EmailSendersRepository(store).upsert(
+      ws,
+      {
+        email: 'grace@mail.example.org',
+        name: 'Grace at Baton',
+        postal_address: '1 Dock Road, Leith EH6 6AA, United Kingdom',
+        smtp_url: smtp.url,
+      },
+      T0,
+    );
+    clock = new SimulatedClock(now);
     app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
@@ -166,6 +185,7 @@ describe('web app in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await smtp?.close();
     await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -722,4 +742,50 @@ describe('web app in Chromium', () => {
     expect(failures).toEqual([]);
     await context.close();
   }, 300_000);
+
+  it('advances the simulated clock: the planned campaign sends, and its results show the API numbers', async () => {
+    // Runs last: the other tests read tasks and timelines at the clock's 2027-01-06.
+    clock.set(Date.parse('2027-02-01T09:30:00Z'));
+    const worker = new Worker(
+      store,
+      defaultChannels(store, { secret: 's'.repeat(40), publicUrl: 'http://localhost' }),
+      clock,
+      {
+        workerId: 'web-test',
+        processEvents,
+      },
+    );
+    await worker.tick();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(60_000);
+    const failures: string[] = [];
+    page.on('pageerror', (e) => failures.push(e.message));
+    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    await page.goto(`${base}/campaigns/web-draft`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Web draft', level: 1 }).waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('running');
+
+    const report = (await (await page.request.get(`${base}/api/v1/campaigns/web-draft/report`)).json()) as {
+      funnel: { campaign: { counts: { enrolled: number; touched: number } }; holdout: { enrolled: number } };
+    };
+    const counts = report.funnel.campaign.counts;
+    // Every treated contact got the invite, through the SMTP server (the holdout got nothing).
+    expect(counts.touched).toBeGreaterThan(0);
+    expect(counts.touched).toBe(counts.enrolled);
+    expect(smtp.received.length).toBe(counts.touched);
+    const funnel = page.getByRole('img', { name: 'Funnel of distinct contacts per stage' });
+    await funnel.locator('svg').waitFor();
+    await expect(funnel.textContent()).resolves.toContain(`enrolled ${counts.enrolled}`);
+    await expect(funnel.textContent()).resolves.toContain(`touched ${counts.touched}`);
+    await page.getByText(`Holdout: ${report.funnel.holdout.enrolled} enrolled`).waitFor();
+    await page.screenshot({ path: join(shots, 'results.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(failures).toEqual([]);
+    await context.close();
+  }, 240_000);
 });
