@@ -422,6 +422,8 @@ describe('web app in Chromium', () => {
       expect.arrayContaining(['goal_missing', 'unsubscribe_link_missing']),
     );
     await expect(launch.isDisabled()).resolves.toBe(true);
+    // A finding that names a field shows beside it too.
+    await step1.locator('.field-finding-blocking', { hasText: 'no unsubscribe link' }).waitFor();
     await page.screenshot({ path: join(shots, 'planner-blocked.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
@@ -492,6 +494,10 @@ describe('web app in Chromium', () => {
       )
       .waitFor();
     await forecastSection.locator('svg').first().waitFor();
+    await page.getByText('Ready to launch.').waitFor();
+    await expect
+      .poll(() => page.locator('#audience-count').textContent(), { timeout: 60_000 })
+      .toBe(String(preview.count));
     await page.screenshot({ path: join(shots, 'planner.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);

@@ -12,6 +12,7 @@ import {
   SelectField,
   SpecContext,
   TextField,
+  FieldErrors,
   fieldId,
   useSpec,
   type SpecBinding,
@@ -141,7 +142,15 @@ export function PlannerPage({ id }: { id?: string }) {
 
   const issues = useMemo(() => [...lintIssues, ...(actionError?.issues ?? [])], [lintIssues, actionError]);
   const errors = useMemo(() => issuesByPath(issues), [issues]);
-  const binding: SpecBinding = useMemo(() => ({ spec, set, errors }), [spec, set, errors]);
+  const byPath = useMemo(() => {
+    const m = new Map<string, Finding[]>();
+    for (const f of findings ?? []) m.set(f.path, [...(m.get(f.path) ?? []), f]);
+    return m;
+  }, [findings]);
+  const binding: SpecBinding = useMemo(
+    () => ({ spec, set, errors, findings: byPath }),
+    [spec, set, errors, byPath],
+  );
   const blocking = findings?.filter((f) => f.severity === 'blocking') ?? null;
   const blocker = launchBlocker({ fieldErrors: lintIssues.length, blocking, checking });
   const dirty = savedJson !== specJson;
@@ -294,6 +303,7 @@ export function PlannerPage({ id }: { id?: string }) {
                       </>
                     )}
                   </div>
+                  <FieldErrors path={['goal']} />
                 </section>
 
                 <section aria-labelledby="p-audience" className="card">
@@ -337,6 +347,7 @@ export function PlannerPage({ id }: { id?: string }) {
                         />
                       )}
                       <ErrorsUnder prefix="audience.segment" />
+                      <FieldErrors path={['audience']} />
                       <div className="grid">
                         <div className="field">
                           <label htmlFor="f-audience-exclude">Exclude lists</label>
@@ -418,6 +429,7 @@ export function PlannerPage({ id }: { id?: string }) {
                     <TextField path={['budget', 'currency']} label="Budget currency" placeholder="USD" />
                     <NumberField path={['measurement', 'holdout_percent']} label="Holdout (%)" />
                   </div>
+                  <FieldErrors path={['window']} />
                   <datalist id="time-zones">
                     {ZONES.map((z) => (
                       <option key={z} value={z} />

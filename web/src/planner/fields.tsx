@@ -8,9 +8,16 @@ export interface SpecBinding {
   set: (path: Path, value: unknown) => void;
   /** The API's field errors by spec path. */
   errors: Map<string, string[]>;
+  /** The guardrail findings by spec path, shown beside the field they name too. */
+  findings: Map<string, Array<{ severity: string; message: string }>>;
 }
 
-export const SpecContext = createContext<SpecBinding>({ spec: {}, set: () => undefined, errors: new Map() });
+export const SpecContext = createContext<SpecBinding>({
+  spec: {},
+  set: () => undefined,
+  errors: new Map(),
+  findings: new Map(),
+});
 
 export function useSpec(): SpecBinding {
   return useContext(SpecContext);
@@ -18,14 +25,24 @@ export function useSpec(): SpecBinding {
 
 export const fieldId = (path: Path): string => `f-${pathKey(path).replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
-/** The errors of a path, next to its field (the id lets the field point at them). */
+/** The errors and guardrail findings of a path, next to its field (the id lets the field point at them). */
 export function FieldErrors({ path, id }: { path: Path; id?: string }) {
-  const messages = useSpec().errors.get(pathKey(path));
-  if (!messages?.length) return null;
+  const { errors, findings } = useSpec();
+  const messages = errors.get(pathKey(path));
+  const found = findings.get(pathKey(path));
   return (
-    <p id={`${id ?? fieldId(path)}-error`} className="field-error">
-      {messages.join('; ')}
-    </p>
+    <>
+      {messages?.length ? (
+        <p id={`${id ?? fieldId(path)}-error`} className="field-error">
+          {messages.join('; ')}
+        </p>
+      ) : null}
+      {found?.map((f, i) => (
+        <p key={i} className={`field-finding field-finding-${f.severity}`}>
+          <strong>{f.severity}</strong> {f.message}
+        </p>
+      ))}
+    </>
   );
 }
 
