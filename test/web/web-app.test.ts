@@ -394,6 +394,21 @@ describe('web app in Chromium', () => {
     await expect(rendered.locator('pre').textContent()).resolves.toBe(api.text);
     await expect(rendered.locator('p').first().textContent()).resolves.toBe(`Subject: ${api.subject}`);
 
+    // An A/B test of the invite: the content is copied into two variants, weighted 50 and 30.
+    await step1.getByRole('button', { name: 'Split into A/B variants' }).click();
+    const variantA = step1.getByRole('group', { name: 'Variant 1 of step 1' });
+    const variantB = step1.getByRole('group', { name: 'Variant 2 of step 1' });
+    await expect(variantB.getByLabel('Subject').inputValue()).resolves.toBe(
+      '{{ contact.first_name | default: "Hello" }}, join our webinar',
+    );
+    await variantB.getByLabel('Weight').fill('30');
+    await variantB.getByLabel('Subject').fill('Seats are going: join our webinar');
+    await step1.getByLabel('Variant', { exact: true }).selectOption('b');
+    await step1.getByRole('button', { name: 'Render step 1' }).click();
+    await expect
+      .poll(() => rendered.locator('p').first().textContent(), { timeout: 60_000 })
+      .toBe('Subject: Seats are going: join our webinar');
+
     // A value the schema refuses is named next to its field, and Launch says why it is disabled.
     await page.getByLabel('Priority (0–100)').fill('500');
     await expect
@@ -407,7 +422,7 @@ describe('web app in Chromium', () => {
 
     // The guardrails on the unsaved spec: no goal, no window end, no unsubscribe link are blocking.
     const launch = page.getByRole('button', { name: 'Launch' });
-    await page.locator('.finding-blocking', { hasText: 'unsubscribe' }).waitFor();
+    await page.locator('.finding-blocking', { hasText: 'unsubscribe' }).first().waitFor();
     const blocking = page.locator('.finding-blocking');
     await expect(blocking.filter({ hasText: /goal/ }).first().locator('code').textContent()).resolves.toBe(
       'goal',
@@ -423,7 +438,9 @@ describe('web app in Chromium', () => {
     );
     await expect(launch.isDisabled()).resolves.toBe(true);
     // A finding that names a field shows beside it too.
-    await step1.locator('.field-finding-blocking', { hasText: 'no unsubscribe link' }).waitFor();
+    for (const variant of [variantA, variantB]) {
+      await variant.locator('.field-finding-blocking', { hasText: 'no unsubscribe link' }).waitFor();
+    }
     await page.screenshot({ path: join(shots, 'planner-blocked.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
@@ -435,9 +452,11 @@ describe('web app in Chromium', () => {
     await page.getByLabel('Lookback (days)').fill('14');
     await page.getByLabel('Starts').fill('2027-02-01T09:00');
     await page.getByLabel('Ends').fill('2027-02-20T17:00');
-    await step1
-      .getByLabel('Body (when no template)')
-      .fill('Save your seat: https://example.com/webinar\nUnsubscribe: {{ links.unsubscribe }}');
+    for (const variant of [variantA, variantB]) {
+      await variant
+        .getByLabel('Body (when no template)')
+        .fill('Save your seat: https://example.com/webinar\nUnsubscribe: {{ links.unsubscribe }}');
+    }
     await expect.poll(() => blocking.count(), { timeout: 60_000 }).toBe(0);
     await page
       .getByText('No findings: the guardrails pass.')
@@ -476,7 +495,15 @@ describe('web app in Chromium', () => {
       window: { start: '2027-02-01T09:00', end: '2027-02-20T17:00', timezone: 'UTC' },
       audience: { segment },
       sequence: [
-        { id: 'invite', channel: 'email', delay: '0d' },
+        {
+          id: 'invite',
+          channel: 'email',
+          delay: '0d',
+          variants: [
+            { id: 'a', weight: 50, subject: '{{ contact.first_name | default: "Hello" }}, join our webinar' },
+            { id: 'b', weight: 30, subject: 'Seats are going: join our webinar' },
+          ],
+        },
         { id: 'nudge', channel: 'log', delay: '3d', when: { not: { opened: 'invite' } } },
       ],
     });
