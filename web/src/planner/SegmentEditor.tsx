@@ -16,6 +16,13 @@ import {
 
 type Root = SegRow & { kind: 'group' };
 
+const VALUE_HINTS: Partial<Record<string, string>> = {
+  in: 'a, b, c',
+  not_in: 'a, b, c',
+  within_last: 'days',
+  exists: 'true or false',
+};
+
 const KINDS: Array<[SegKind, string]> = [
   ['attribute', 'Attribute'],
   ['event', 'Event'],
@@ -182,12 +189,12 @@ function Row({
       {row.kind === 'group' && <Group row={row} at={at} name={name} edit={edit} />}
       {row.kind === 'attribute' && (
         <div className="seg-line">
-          <label htmlFor={`${id}-attr`}>Field</label>
-          <input
+          <Input
             id={`${id}-attr`}
+            label="Field"
             list="segment-fields"
             value={row.attribute}
-            onChange={(e) => set({ attribute: e.target.value })}
+            on={(v) => set({ attribute: v })}
           />
           <label htmlFor={`${id}-op`}>Operator</label>
           <select
@@ -201,20 +208,12 @@ function Row({
               </option>
             ))}
           </select>
-          <label htmlFor={`${id}-value`}>Value</label>
-          <input
+          <Input
             id={`${id}-value`}
+            label="Value"
+            hint={VALUE_HINTS[row.op]}
             value={row.value}
-            placeholder={
-              row.op === 'in' || row.op === 'not_in'
-                ? 'a, b, c'
-                : row.op === 'within_last'
-                  ? 'days'
-                  : row.op === 'exists'
-                    ? 'true or false'
-                    : ''
-            }
-            onChange={(e) => set({ value: e.target.value })}
+            on={(v) => set({ value: v })}
           />
         </div>
       )}
@@ -231,64 +230,55 @@ function Row({
             <option value="did">did</option>
             <option value="did_not">did not</option>
           </select>
-          <label htmlFor={`${id}-gte`}>At least (times)</label>
-          <input
+          <Input
             id={`${id}-gte`}
-            inputMode="numeric"
-            className="short"
+            label="At least (times)"
+            short
             value={row.countGte}
-            onChange={(e) => set({ countGte: e.target.value })}
+            on={(v) => set({ countGte: v })}
           />
-          <label htmlFor={`${id}-lte`}>At most (times)</label>
-          <input
+          <Input
             id={`${id}-lte`}
-            inputMode="numeric"
-            className="short"
+            label="At most (times)"
+            short
             value={row.countLte}
-            onChange={(e) => set({ countLte: e.target.value })}
+            on={(v) => set({ countLte: v })}
           />
-          <label htmlFor={`${id}-days`}>In the last (days)</label>
-          <input
+          <Input
             id={`${id}-days`}
-            inputMode="numeric"
-            className="short"
+            label="In the last (days)"
+            short
             value={row.withinDays}
-            onChange={(e) => set({ withinDays: e.target.value })}
+            on={(v) => set({ withinDays: v })}
           />
-          <label htmlFor={`${id}-from`}>Between</label>
-          <input
+          <Input
             id={`${id}-from`}
-            placeholder="2027-01-01"
+            label="Between"
+            hint="2027-01-01"
             value={row.from}
-            onChange={(e) => set({ from: e.target.value })}
+            on={(v) => set({ from: v })}
           />
-          <label htmlFor={`${id}-to`}>and</label>
-          <input
-            id={`${id}-to`}
-            placeholder="2027-01-31"
-            value={row.to}
-            onChange={(e) => set({ to: e.target.value })}
-          />
+          <Input id={`${id}-to`} label="and" hint="2027-01-31" value={row.to} on={(v) => set({ to: v })} />
         </div>
       )}
       {row.kind === 'list' && (
         <div className="seg-line">
-          <label htmlFor={`${id}-list`}>List</label>
-          <input
+          <Input
             id={`${id}-list`}
+            label="List"
             list="segment-lists"
             value={row.list}
-            onChange={(e) => set({ list: e.target.value })}
+            on={(v) => set({ list: v })}
           />
         </div>
       )}
       {row.kind === 'segment' && (
         <div className="seg-line">
-          <label htmlFor={`${id}-segment`}>Saved segment</label>
-          <input
+          <Input
             id={`${id}-segment`}
+            label="Saved segment"
             value={row.segment}
-            onChange={(e) => set({ segment: e.target.value })}
+            on={(v) => set({ segment: v })}
           />
         </div>
       )}
@@ -306,5 +296,39 @@ function Row({
         </div>
       )}
     </div>
+  );
+}
+
+/** A labelled text input of a rule row; `short` for counts. */
+function Input({
+  id,
+  label,
+  value,
+  on,
+  short = false,
+  hint,
+  list,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  on: (value: string) => void;
+  short?: boolean;
+  hint?: string;
+  list?: string;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        value={value}
+        list={list}
+        placeholder={hint}
+        inputMode={short ? 'numeric' : undefined}
+        className={short ? 'short' : undefined}
+        onChange={(e) => on(e.target.value)}
+      />
+    </>
   );
 }
