@@ -13,10 +13,12 @@ import {
   OPERATORS as WEB_OPERATORS,
   RawRuleError,
   choiceToWhen,
+  excludeText,
   issuesByPath,
   launchBlocker,
   nextStepId,
   numberValue,
+  parseExclude,
   parseValue,
   previewBody,
   rootToRule,
@@ -58,6 +60,9 @@ describe('planner spec model', () => {
     expect(numberValue('0.5')).toBe(0.5);
     expect(numberValue('')).toBeUndefined();
     expect(numberValue('ten')).toBe('ten');
+    // Half-typed decimals stay text so the next key lands where the person is typing.
+    expect(numberValue('0.')).toBe('0.');
+    expect(numberValue('-')).toBe('-');
   });
 
   it('groups the API issues by spec path, without the request-body prefix', () => {
@@ -203,5 +208,13 @@ describe('planner spec model', () => {
     expect(nextStepId([])).toBe('step-1');
     expect(nextStepId([{ id: 'step-2' }, { id: 'x' }])).toBe('step-3');
     expect(nextStepId([{ id: 'step-2' }])).toBe('step-3');
+  });
+
+  it('writes exclusions as one line (lists by name, saved segments as segment:NAME) and reads them back', () => {
+    const exclude = [{ list: 'customers' }, { segment_id: 'churned' }];
+    expect(excludeText(exclude)).toBe('customers, segment:churned');
+    expect(parseExclude('customers, segment:churned ,')).toEqual(exclude);
+    expect(parseExclude('')).toEqual([]);
+    expect(excludeText(undefined)).toBe('');
   });
 });

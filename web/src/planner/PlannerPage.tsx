@@ -27,7 +27,9 @@ import {
   OBJECTIVES,
   getIn,
   issuesByPath,
+  excludeText,
   launchBlocker,
+  parseExclude,
   previewBody,
   setIn,
   type Path,
@@ -217,14 +219,6 @@ export function PlannerPage({ id }: { id?: string }) {
   const usesSaved = savedSegment || typeof audience.segment_id === 'string';
   const channels = Array.isArray(spec.channels) ? (spec.channels as string[]) : [];
   const hasGoal = getIn(spec, ['goal']) !== undefined;
-  const exclude = Array.isArray(audience.exclude) ? (audience.exclude as unknown[]) : [];
-  const excludeText = exclude
-    .map((x) =>
-      typeof x === 'object' && x !== null && 'list' in x
-        ? String((x as { list: unknown }).list)
-        : JSON.stringify(x),
-    )
-    .join(', ');
 
   return (
     <SpecContext.Provider value={binding}>
@@ -349,26 +343,7 @@ export function PlannerPage({ id }: { id?: string }) {
                       <ErrorsUnder prefix="audience.segment" />
                       <FieldErrors path={['audience']} />
                       <div className="grid">
-                        <div className="field">
-                          <label htmlFor="f-audience-exclude">Exclude lists</label>
-                          <input
-                            id="f-audience-exclude"
-                            list="segment-lists"
-                            value={excludeText}
-                            placeholder="customers, competitors"
-                            onChange={(e) =>
-                              set(
-                                ['audience', 'exclude'],
-                                e.target.value
-                                  .split(',')
-                                  .map((s) => s.trim())
-                                  .filter(Boolean)
-                                  .map((list) => ({ list })),
-                              )
-                            }
-                          />
-                          <ErrorsUnder prefix="audience.exclude" />
-                        </div>
+                        <ExcludeField exclude={audience.exclude} />
                         <TextField
                           path={['audience', 'accounts', 'list']}
                           label="Only accounts on list"
@@ -515,5 +490,31 @@ function ErrorsUnder({ prefix }: { prefix: string }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The exclusions as one line; the text is kept while typed (a trailing comma is the next entry coming). */
+function ExcludeField({ exclude }: { exclude: unknown }) {
+  const { set } = useSpec();
+  const external = excludeText(exclude);
+  const [text, setText] = useState(external);
+  useEffect(() => {
+    setText((t) => (excludeText(parseExclude(t)) === external ? t : external));
+  }, [external]);
+  return (
+    <div className="field">
+      <label htmlFor="f-audience-exclude">Exclude lists</label>
+      <input
+        id="f-audience-exclude"
+        list="segment-lists"
+        value={text}
+        placeholder="customers, segment:churned"
+        onChange={(e) => {
+          setText(e.target.value);
+          set(['audience', 'exclude'], parseExclude(e.target.value));
+        }}
+      />
+      <ErrorsUnder prefix="audience.exclude" />
+    </div>
   );
 }

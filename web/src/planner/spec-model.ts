@@ -88,12 +88,15 @@ export function issuesByPath(
   return out;
 }
 
-/** A number field's text as the spec value: '' is no value; text that is not a number is kept as is. */
+/**
+ * A number field's text as the spec value: '' is no value; text that is not a number as written (`ten`,
+ * or `0.` half typed) is kept as is, so the field shows what was typed and the API names the problem.
+ */
 export function numberValue(text: string): number | string | undefined {
   const t = text.trim();
   if (t === '') return undefined;
   const n = Number(t);
-  return Number.isFinite(n) ? n : t;
+  return Number.isFinite(n) && String(n) === t ? n : t;
 }
 
 // ---- audience reachability --------------------------------------------------------------------------
@@ -114,6 +117,29 @@ export function previewBody(spec: Spec): Spec {
   }
   const channels = Array.isArray(spec.channels) ? spec.channels : [];
   return { ...out, channel: previewChannel(channels), sample_size: 20 };
+}
+
+/** The audience's exclusions as one line: lists by name, saved segments as `segment:NAME`. */
+export function excludeText(exclude: unknown): string {
+  if (!Array.isArray(exclude)) return '';
+  return exclude
+    .map((x) =>
+      isObject(x) && typeof x.list === 'string'
+        ? x.list
+        : isObject(x) && typeof x.segment_id === 'string'
+          ? `segment:${x.segment_id}`
+          : JSON.stringify(x),
+    )
+    .join(', ');
+}
+
+/** The exclusions of a line written as `excludeText` writes it. */
+export function parseExclude(text: string): Spec[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (s.startsWith('segment:') ? { segment_id: s.slice(8).trim() } : { list: s }));
 }
 
 // ---- segment rules as rows --------------------------------------------------------------------------
