@@ -114,6 +114,8 @@ export function PlannerPage({ id }: { id?: string }) {
   // The guardrails follow the spec (a pause of 0.7 s): schema errors by field, or the findings.
   const specJson = JSON.stringify(spec);
   useEffect(() => {
+    // A refused save or launch spoke of the spec as it was; the check below speaks of this one.
+    setActionError(null);
     let current = true;
     setChecking(true);
     const timer = setTimeout(() => {
