@@ -10,6 +10,7 @@ import { CampaignsPage } from './pages/CampaignsPage';
 import { ContactPage, ContactsPage } from './pages/ContactsPage';
 import { JourneyPage } from './pages/JourneyPage';
 import { NewCampaignPage } from './pages/NewCampaignPage';
+import { PlannerPage } from './planner/PlannerPage';
 import { SignInPage } from './pages/SignInPage';
 import { TasksPage } from './pages/TasksPage';
 import { Link, navigate, useLocation } from './router';
@@ -84,6 +85,8 @@ export function App() {
 function Page({ path }: { path: string }) {
   if (path === '/' || path === '/campaigns') return <CampaignsPage />;
   if (path === '/campaigns/new') return <NewCampaignPage />;
+  const plan = /^\/campaigns\/([^/]+)\/plan$/.exec(path);
+  if (plan) return <PlannerPage id={decodeURIComponent(plan[1]!)} />;
   const m = /^\/campaigns\/([^/]+)$/.exec(path);
   if (m) return <CampaignPage id={decodeURIComponent(m[1]!)} />;
   if (path === '/calendar') return <CalendarPage />;

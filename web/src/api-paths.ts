@@ -20,6 +20,8 @@ export const ENDPOINTS = {
   review: { method: 'PUT', path: '/api/v1/campaigns/{id}/review' },
   clone: { method: 'POST', path: '/api/v1/campaigns/{id}/clone' },
   forecast: { method: 'GET', path: '/api/v1/campaigns/{id}/forecast' },
+  previewAudience: { method: 'POST', path: '/api/v1/segments/preview' },
+  renderContent: { method: 'POST', path: '/api/v1/content/render' },
   calendar: { method: 'GET', path: '/api/v1/calendar' },
   calendarIcs: { method: 'GET', path: '/api/v1/calendar.ics' },
   listTasks: { method: 'GET', path: '/api/v1/tasks' },

@@ -522,7 +522,7 @@ function csrfToken(): string | undefined {
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 
-async function call<T>(
+export async function call<T>(
   name: EndpointName,
   opts: { params?: Record<string, string>; query?: Record<string, string | undefined>; body?: unknown } = {},
 ): Promise<T> {

@@ -128,6 +128,11 @@ export function CampaignPage({ id }: { id: string }) {
             <span className="muted">No moves from {campaign.status}.</span>
           )}
         </div>
+        {campaign.status === 'draft' && (
+          <p>
+            <Link href={`/campaigns/${encodeURIComponent(campaign.id)}/plan`}>Open in the planner</Link>
+          </p>
+        )}
         {campaign.status === 'draft' && blocking > 0 && (
           <p className="warn">
             Launch is disabled: {blocking} blocking finding(s) below must be fixed first.
