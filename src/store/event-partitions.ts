@@ -72,6 +72,9 @@ export async function createEventPartition(db: Kysely<Database>, from: number): 
     if ((await eventPartitions(trx)).some((p) => p.from < to && from < p.to)) return false;
     // Taken first, so an insert routed to the default partition waits here rather than deadlocking with the
     // attach below. The moved events keep their message-id claims (see the migration's delete trigger).
+    // A long reader of the default partition makes this call fail (lock_not_available) rather than queue every
+    // insert behind it.
+    await sql`SET LOCAL lock_timeout = '5s'`.execute(trx);
     await sql`LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE`.execute(trx);
     await sql`SELECT set_config('baton.keep_message_ids', 'on', true)`.execute(trx);
     await sql`CREATE TABLE ${sql.id(name)} (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
