@@ -97,6 +97,12 @@ export interface EventsTable {
   channel: string | null;
 }
 
+/** PostgreSQL only: the producer message ids a workspace has stored, claimed by a trigger on `events`. */
+export interface EventMessageIdsTable {
+  workspace_id: string;
+  message_id: string;
+}
+
 export interface EnrollmentsTable {
   id: string;
   workspace_id: string;
@@ -501,6 +507,7 @@ export interface Database {
   contacts: ContactsTable;
   contact_reach: ContactReachTable;
   events: EventsTable;
+  event_message_ids: EventMessageIdsTable;
   enrollments: EnrollmentsTable;
   touches: TouchesTable;
   channel_log: ChannelLogTable;
