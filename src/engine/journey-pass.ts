@@ -47,13 +47,15 @@ export async function advanceJourneys(store: Store, now: number): Promise<Journe
     .executeTakeFirst();
   const maxSeq = Number(top?.seq ?? 0);
   for (const [ws, journey] of journeys) {
+    // The sweep first: a change that time alone made is recorded as such, before the event and attribute
+    // passes (which re-read a margin behind their cursors) would evaluate the subject at `now` too.
+    const s = await sweepStageWindows(store, ws, journey, now);
     const e = await eventChanges(store, ws, journey, maxSeq, now);
     const a = await attributeChanges(store, ws, journey, 'contacts', now);
     const o =
       journey.map.account_stage === 'contacts'
         ? { contacts: 0, changes: 0 }
         : await attributeChanges(store, ws, journey, 'accounts', now);
-    const s = await sweepStageWindows(store, ws, journey, now);
     counts.events += e.events;
     counts.contacts += e.contacts + a.contacts;
     counts.changes += e.changes + a.changes + o.changes + s.changes;

@@ -6,7 +6,15 @@
 // move either way when the journey map changes and when a time window in the criteria elapses (the
 // worker's sweep, decision 0022). Each evaluated subject's `stage_recheck_at` says when the next window
 // elapses for it.
-import { sql, type Insertable, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Insertable,
+  type Kysely,
+  type RawBuilder,
+  type SqlBool,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
 import { referencesOf, type CheckedNode } from '../../domain/segment.js';
 import type { CheckedJourney } from '../../domain/journey.js';
 import type { Store } from '../db.js';
@@ -109,6 +117,7 @@ async function updateContactRechecks(
   ctx: CompileContext,
   journey: CheckedJourney,
   scope: readonly string[] | 'all',
+  keepDue: boolean,
 ): Promise<void> {
   const nodes = journey.rules.flatMap((r) => windowedEvents(r, ctx.segments));
   if (nodes.length === 0) return;
@@ -126,8 +135,10 @@ async function updateContactRechecks(
         ? sql`least(${sql.join(parts)})`
         : sql`min(${sql.join(parts)})`;
   const ids = scope === 'all' ? sql`` : sql` and subject_id in (${sql.join(scope.map((id) => sql.val(id)))})`;
+  // A forward-only evaluation leaves a recheck that is already due to the sweep (it may move back).
+  const due = keepDue ? sql` and (stage_recheck_at is null or stage_recheck_at > ${ctx.now})` : sql``;
   await sql`update journey_stages set stage_recheck_at = nullif(${least}, ${BIG})
-    where workspace_id = ${ctx.workspaceId} and subject_kind = 'contact'${ids}`.execute(db);
+    where workspace_id = ${ctx.workspaceId} and subject_kind = 'contact'${ids}${due}`.execute(db);
 }
 
 /**
@@ -219,7 +230,7 @@ export async function evaluateStages(
           recorded_at: options.now,
         })),
       );
-      await updateContactRechecks(trx, ctx, journey, chunk);
+      await updateContactRechecks(trx, ctx, journey, chunk, mode === 'forward');
       if (mode === 'reset' || !usesContacts(journey)) return { contacts: changes.length, accounts: 0 };
       // The accounts of the moved contacts follow them (forward on events; either way on a lapse).
       const followed = new Map<string, ContactMove>();
@@ -414,23 +425,30 @@ async function evaluateAccountsIn(
     writes.map(({ index: _index, ...w }) => w),
   );
   if (own) {
+    // As for contacts: a forward-only evaluation leaves a recheck that is already due to the sweep.
+    const pending = (q: UpdateQueryBuilder<Database, 'journey_stages', 'journey_stages', UpdateResult>) =>
+      options.mode === 'forward'
+        ? q.where((eb) => eb.or([eb('stage_recheck_at', 'is', null), eb('stage_recheck_at', '>', ctx.now)]))
+        : q;
     const due = await accountRechecks(db, ctx, journey.accountRules, ids);
-    await db
-      .updateTable('journey_stages')
-      .set({ stage_recheck_at: null })
-      .where('workspace_id', '=', ws)
-      .where('subject_kind', '=', 'account')
-      .where('subject_id', 'in', ids)
-      .where('stage_recheck_at', 'is not', null)
-      .execute();
-    for (const [id, t] of due)
-      await db
+    await pending(
+      db
         .updateTable('journey_stages')
-        .set({ stage_recheck_at: t })
+        .set({ stage_recheck_at: null })
         .where('workspace_id', '=', ws)
         .where('subject_kind', '=', 'account')
-        .where('subject_id', '=', id)
-        .execute();
+        .where('subject_id', 'in', ids)
+        .where('stage_recheck_at', 'is not', null),
+    ).execute();
+    for (const [id, t] of due)
+      await pending(
+        db
+          .updateTable('journey_stages')
+          .set({ stage_recheck_at: t })
+          .where('workspace_id', '=', ws)
+          .where('subject_kind', '=', 'account')
+          .where('subject_id', '=', id),
+      ).execute();
   }
   return writes.length;
 }
