@@ -59,6 +59,7 @@ interface Moved {
   id: string;
   account_id: string | null;
   current_stage: string | null;
+  entered_at: number | string | null;
   next_index: number;
 }
 
@@ -171,8 +172,8 @@ export async function evaluateStages(
     const scope = chunk === 'all' ? sql`` : sql` and c.id in (${sql.join(chunk.map((id) => sql.val(id)))})`;
     // A stage index is compared only when the stored stage still exists at that index in this map.
     const moved = await sql<Moved>`
-      select x.id, x.account_id, x.current_stage, x.next_index from (
-        select c.id, c.account_id, s.stage as current_stage, s.stage_index as current_index,
+      select x.id, x.account_id, x.current_stage, x.entered_at, x.next_index from (
+        select c.id, c.account_id, s.stage as current_stage, s.stage_index as current_index, s.entered_at,
           ${index} as next_index
         from contacts c
         left join journey_stages s
@@ -192,7 +193,12 @@ export async function evaluateStages(
       const events = options.events?.get(m.id) ?? [];
       const wanted = stageEvents[Number(m.next_index)]!;
       const because = [...events].reverse().find((e) => wanted.has(e.type)) ?? events[events.length - 1];
-      const at = because ? Math.min(because.at, options.now) : options.now;
+      // Never dated before the current stage was entered: history stays in order when a late event
+      // follows a change the sweep recorded at `now`.
+      const at = Math.max(
+        because ? Math.min(because.at, options.now) : options.now,
+        m.entered_at === null ? 0 : Number(m.entered_at),
+      );
       return { row: m, to, index: Number(m.next_index), because, at };
     });
     const counts = await store.db.transaction().execute(async (trx) => {
@@ -339,6 +345,7 @@ export async function evaluateAccounts(
 interface AccountRow {
   id: string;
   current_stage: string | null;
+  entered_at: number | string | null;
   current_index: number | string | null;
   contact_index: number | string | null;
   own_index: number | string | null;
@@ -365,7 +372,7 @@ async function evaluateAccountsIn(
     : sql`null`;
   const ownIndex = own ? accountStageIndexExpr(ctx, journey.accountRules) : sql`null`;
   const rows = await sql<AccountRow>`
-    select a.id, s.stage as current_stage, s.stage_index as current_index,
+    select a.id, s.stage as current_stage, s.stage_index as current_index, s.entered_at,
       ${contactIndex} as contact_index, ${ownIndex} as own_index
     from accounts a
     left join journey_stages s on s.workspace_id = a.workspace_id and s.subject_kind = 'account' and s.subject_id = a.id
@@ -397,6 +404,7 @@ async function evaluateAccountsIn(
       if (m) at = m.at;
     }
     if (because) at = Math.min(because.at, options.now);
+    if (r.entered_at !== null) at = Math.max(at, Number(r.entered_at));
     writes.push({
       index: next,
       id: newId('stg', options.now),
