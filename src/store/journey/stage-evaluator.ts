@@ -111,7 +111,8 @@ const usesContacts = (journey: CheckedJourney): boolean => journey.map.account_s
 /**
  * Sets `stage_recheck_at` of the contacts in `scope` (a chunk of ids or all of the workspace) to the
  * earliest instant a windowed event condition of the criteria changes what it counts for them (null when
- * none will): one UPDATE whose correlated look-ups use the events' (workspace, contact, time) index.
+ * none will). Set-based like the criteria: each windowed condition reads its events once for the chunk
+ * (a `group by` per contact), and one UPDATE … FROM writes the minimum.
  */
 async function updateContactRechecks(
   db: Kysely<Database>,
@@ -122,24 +123,29 @@ async function updateContactRechecks(
 ): Promise<void> {
   const nodes = journey.rules.flatMap((r) => windowedEvents(r, ctx.segments));
   if (nodes.length === 0) return;
-  const BIG = Number.MAX_SAFE_INTEGER;
+  const ws = ctx.workspaceId;
+  const list = scope === 'all' ? null : sql.join(scope.map((id) => sql.val(id)));
   const parts = nodes.map((n) => {
     const where = n.where.map((w) => sql` and ${condition(ctx, w, 'e')}`);
-    return sql`coalesce((select min(${windowChange(ctx, n)}) from events e
-      where e.workspace_id = ${ctx.workspaceId} and e.contact_id = journey_stages.subject_id
-        and e.type = ${n.event} and e.occurred_at >= ${ctx.now - n.withinDays! * 86_400_000}${sql.join(where, sql``)}), ${BIG})`;
+    return sql`select e.contact_id as id, ${windowChange(ctx, n)} as t from events e
+      where e.workspace_id = ${ws} and e.type = ${n.event} and e.contact_id is not null
+        and e.occurred_at >= ${ctx.now - n.withinDays! * 86_400_000}${sql.join(where, sql``)}${
+          list ? sql` and e.contact_id in (${list})` : sql``
+        }`;
   });
-  const least =
-    parts.length === 1
-      ? parts[0]!
-      : ctx.dialect === 'postgres'
-        ? sql`least(${sql.join(parts)})`
-        : sql`min(${sql.join(parts)})`;
-  const ids = scope === 'all' ? sql`` : sql` and subject_id in (${sql.join(scope.map((id) => sql.val(id)))})`;
   // A forward-only evaluation leaves a recheck that is already due to the sweep (it may move back).
-  const due = keepDue ? sql` and (stage_recheck_at is null or stage_recheck_at > ${ctx.now})` : sql``;
-  await sql`update journey_stages set stage_recheck_at = nullif(${least}, ${BIG})
-    where workspace_id = ${ctx.workspaceId} and subject_kind = 'contact'${ids}${due}`.execute(db);
+  const due = keepDue
+    ? sql` and (journey_stages.stage_recheck_at is null or journey_stages.stage_recheck_at > ${ctx.now})`
+    : sql``;
+  const ids = list ? sql` and subject_id in (${list})` : sql``;
+  await sql`update journey_stages set stage_recheck_at = null
+    where workspace_id = ${ws} and subject_kind = 'contact' and stage_recheck_at is not null${ids}${due}`.execute(
+    db,
+  );
+  await sql`update journey_stages set stage_recheck_at = x.t
+    from (select u.id, min(u.t) as t from (${sql.join(parts, sql` union all `)}) u group by u.id) x
+    where journey_stages.workspace_id = ${ws} and journey_stages.subject_kind = 'contact'
+      and journey_stages.subject_id = x.id${due}`.execute(db);
 }
 
 /**
