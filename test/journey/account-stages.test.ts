@@ -4,13 +4,16 @@
 // account attribute moves an account on the next pass; with `furthest` the account takes the further of
 // its contacts' stage and its own; bad account criteria are refused naming the field, and nothing changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../../src/engine/clock.js';
 import { processEvents } from '../../src/engine/event-processor.js';
+import { ApiKeysRepository } from '../../src/store/api-keys.repository.js';
 import { AccountsRepository } from '../../src/store/accounts.repository.js';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { appendEvents } from '../../src/store/events.repository.js';
 import { importDeals } from '../../src/store/journey/deals-import.js';
 import { getJourney, setJourney } from '../../src/store/journey/journey-map.repository.js';
 import { ListsRepository } from '../../src/store/lists.repository.js';
+import { ingestFixture } from '../ingest/ingest-support.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
 
 const T0 = Date.parse('2027-04-05T09:00:00Z');
@@ -279,5 +282,45 @@ describe.each(dialects)('account stage criteria (%s)', (dialect) => {
     expect(j.journey.map.preset).toBe('aida');
     expect(j.journey.map.account_stage).toBe('contacts');
     expect(j.updatedAt).toBe(T0);
+  });
+
+  it('takes account criteria through PUT /api/v1/journey/stages and names a bad field in the body', async () => {
+    const clock = new SimulatedClock(T0);
+    const fx = await ingestFixture(store, clock, T0);
+    const { key } = await new ApiKeysRepository(store).create(
+      fx.ws,
+      { kind: 'api', scopes: ['read', 'write'] },
+      T0,
+    );
+    const auth = { authorization: `Bearer ${key}` };
+    const put = (payload: unknown) =>
+      fx.app.inject({
+        method: 'PUT',
+        url: '/api/v1/journey/stages',
+        headers: auth,
+        payload: payload as object,
+      });
+
+    const bad = await put({
+      account_stage: 'own',
+      stages: [
+        { id: 'known', name: 'Known' },
+        { id: 'hot', name: 'Hot', account_criteria: { attribute: 'industry', op: 'gt', value: 3 } },
+      ],
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.details.issues[0].path).toBe('body.stages.1.account_criteria.op');
+    const mode = await put({ preset: 'default', account_stage: 'sideways' });
+    expect(mode.statusCode).toBe(422);
+    expect(mode.json().error.details.issues[0].path).toBe('body.account_stage');
+    expect(
+      (await fx.app.inject({ method: 'GET', url: '/api/v1/journey/stages', headers: auth })).json().enabled,
+    ).toBe(false);
+
+    const ok = await put({ preset: 'default', account_stage: 'furthest' });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ enabled: true, account_stage: 'furthest' });
+    expect(ok.json().stages[3]).toMatchObject({ id: 'customer', account_criteria: { event: 'Deal Won' } });
+    await fx.app.close();
   });
 });
