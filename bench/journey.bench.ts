@@ -3,6 +3,8 @@
 // M events, against the plain segment query that counts the same K contacts matching one stage's
 // criteria (the cost of asking "is this contact in Consideration?" once). Default 200,000 contacts,
 // 1,000,000 events, 5,000 changed.
+// Then the worker's sweep 31 days later (the contacts whose time windows elapsed, found by
+// `stage_recheck_at`) against re-evaluating every contact, which is what a timer would do.
 // Then `GET /journey/flows` over a seeded stage history of S subjects (`--flow-subjects S`, default
 // 200,000; ~1.75 changes each) aggregated in SQL, against the in-memory way it replaced: load every change
 // before the range's end and run src/measure/journey-flows.ts over them.
@@ -14,7 +16,7 @@ import { checkJourney } from '../src/domain/journey.js';
 import { journeyFlows } from '../src/measure/journey-flows.js';
 import { aggregateFlows } from '../src/store/journey/flows.js';
 import { openStore } from '../src/store/db.js';
-import { evaluateStages } from '../src/store/journey/stage-evaluator.js';
+import { evaluateStages, sweepStageWindows } from '../src/store/journey/stage-evaluator.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { compileRule } from '../src/store/segments/compile.js';
 import { WorkspacesRepository } from '../src/store/workspaces.repository.js';
@@ -103,6 +105,23 @@ export async function run(args: string[]): Promise<void> {
         value: baseline.ms,
         unit: 'ms',
       },
+      false,
+    );
+    // Every contact evaluated once more at NOW (their due times set), then the sweep 31 days later.
+    await evaluateStages(store, ws, journey, 'all', { now: NOW, cause: 'event', mode: 'recheck' });
+    const later = NOW + 31 * DAY;
+    const idle = await timed(() => sweepStageWindows(store, ws, journey, NOW + 1));
+    const sweep = await timed(() => sweepStageWindows(store, ws, journey, later));
+    const timer = await timed(() =>
+      evaluateStages(store, ws, journey, 'all', { now: later, cause: 'event', mode: 'recheck' }),
+    );
+    console.log(
+      `sweep with nothing due: ${idle.ms.toFixed(1)} ms; sweep 31 days later: ${sweep.value.contacts.toLocaleString('en-US')} contacts due, ` +
+        `${sweep.value.changes.toLocaleString('en-US')} changes; the timer's pass after it moved ${timer.value.contactChanges}`,
+    );
+    report(
+      { label: 'sweep of the contacts whose windows elapsed', value: sweep.ms, unit: 'ms' },
+      { label: 're-evaluating every contact (a timer)', value: timer.ms, unit: 'ms' },
       false,
     );
     await flowsBench(store, flowSubjects);
