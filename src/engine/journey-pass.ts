@@ -9,14 +9,14 @@ import type { Kysely } from 'kysely';
 import type { CheckedJourney } from '../domain/journey.js';
 import type { Store } from '../store/db.js';
 import { enabledJourneys } from '../store/journey/journey-map.repository.js';
+import { evaluateAccounts } from '../store/journey/account-stages.js';
 import {
   accountCriteriaEventTypes,
   criteriaEventTypes,
-  evaluateAccounts,
-  evaluateStages,
-  sweepStageWindows,
   type CauseEvent,
-} from '../store/journey/stage-evaluator.js';
+} from '../store/journey/stage-common.js';
+import { evaluateStages } from '../store/journey/stage-evaluator.js';
+import { sweepStageWindows } from '../store/journey/stage-sweep.js';
 import type { Database } from '../store/schema.js';
 
 const eventsCursor = (ws: string): string => `journey-events:${ws}`;

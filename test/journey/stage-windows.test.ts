@@ -12,7 +12,7 @@ import { AccountsRepository } from '../../src/store/accounts.repository.js';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { appendEvents } from '../../src/store/events.repository.js';
 import { getJourney, setJourney } from '../../src/store/journey/journey-map.repository.js';
-import { sweepStageWindows } from '../../src/store/journey/stage-evaluator.js';
+import { sweepStageWindows } from '../../src/store/journey/stage-sweep.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
 
 const T0 = Date.parse('2027-08-02T09:00:00Z');
