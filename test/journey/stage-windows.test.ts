@@ -176,6 +176,26 @@ describe.each(dialects)('journey stage time windows (%s)', (dialect) => {
       cause: 'time_window_elapsed',
       at: quietFrom,
     });
+    // The page view is out of the window now: no due time is left.
+    expect(await recheckOf(ws, 'contact', cy.id)).toBeNull();
+
+    // A new view sets a due time again; a new map without windows removes it.
+    await event(ws, cy.id, 'page', quietFrom + DAY, 'page-2');
+    await processEvents(store, quietFrom + DAY + 60_000);
+    expect(await recheckOf(ws, 'contact', cy.id)).toBe(quietFrom + DAY + 14 * DAY + 1);
+    await setJourney(
+      store,
+      ws,
+      {
+        stages: [
+          { id: 'active', name: 'Active' },
+          { id: 'trial', name: 'Trial', criteria: { event: 'trial_started' } },
+        ],
+      },
+      quietFrom + 2 * DAY,
+    );
+    expect(await stageOf(ws, 'contact', cy.id)).toBe('trial');
+    expect(await recheckOf(ws, 'contact', cy.id)).toBeNull();
   });
 
   it("lapses an account's own opportunity window (own criteria)", async () => {

@@ -165,6 +165,16 @@ export async function evaluateAccountsIn(
     db,
     writes.map(({ index: _index, ...w }) => w),
   );
+  if (!own && options.mode === 'reset')
+    // Accounts following their contacts have no windows of their own (the map may have had some).
+    await db
+      .updateTable('journey_stages')
+      .set({ stage_recheck_at: null })
+      .where('workspace_id', '=', ws)
+      .where('subject_kind', '=', 'account')
+      .where('subject_id', 'in', ids)
+      .where('stage_recheck_at', 'is not', null)
+      .execute();
   if (own) {
     // As for contacts: a forward-only evaluation leaves a recheck that is already due to the sweep.
     const pending = (q: UpdateQueryBuilder<Database, 'journey_stages', 'journey_stages', UpdateResult>) =>

@@ -84,8 +84,19 @@ async function updateContactRechecks(
   keepDue: boolean,
 ): Promise<void> {
   const nodes = journey.rules.flatMap((r) => windowedEvents(r, ctx.segments));
-  if (nodes.length === 0) return;
   const ws = ctx.workspaceId;
+  if (nodes.length === 0) {
+    // A new map without windows: due times of the previous map go (evaluations of chunks have none).
+    if (scope === 'all')
+      await db
+        .updateTable('journey_stages')
+        .set({ stage_recheck_at: null })
+        .where('workspace_id', '=', ws)
+        .where('subject_kind', '=', 'contact')
+        .where('stage_recheck_at', 'is not', null)
+        .execute();
+    return;
+  }
   const list = scope === 'all' ? null : sql.join(scope.map((id) => sql.val(id)));
   const parts = nodes.map((n) => {
     const where = n.where.map((w) => sql` and ${condition(ctx, w, 'e')}`);
