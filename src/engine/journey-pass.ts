@@ -1,6 +1,6 @@
-// The journey pass, run after the event processor in every worker tick: re-evaluates the buyer-journey
-// stage of the contacts (and accounts with criteria of their own) whose events or attributes changed since
-// the last pass, then sweeps the subjects whose time windows elapsed by now. Each workspace with a journey
+// The journey pass, run after the event processor in every worker tick: sweeps the subjects whose time
+// windows elapsed by now (decision 0022), then re-evaluates the buyer-journey stage of the contacts (and
+// accounts with criteria of their own) whose events or attributes changed since the last pass. Each workspace with a journey
 // map has cursors in event_cursors: one over events by seq (like the processor's), one over
 // contacts.updated_at and, when accounts have their own criteria, one over accounts.updated_at. Re-reading
 // is harmless (these moves only go forward, so a second look records nothing), which is what lets
