@@ -14,7 +14,8 @@ import { importDeals } from '../../src/store/journey/deals-import.js';
 import { getJourney, setJourney } from '../../src/store/journey/journey-map.repository.js';
 import { ListsRepository } from '../../src/store/lists.repository.js';
 import { ingestFixture } from '../ingest/ingest-support.js';
-import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import { ownStore } from '../ops/ops-support.js';
+import { dialects, newWorkspace, type TestStore } from '../support/stores.js';
 
 const T0 = Date.parse('2027-04-05T09:00:00Z');
 const DAY = 86_400_000;
@@ -22,7 +23,10 @@ const DAY = 86_400_000;
 describe.each(dialects)('account stage criteria (%s)', (dialect) => {
   let store: TestStore;
   beforeAll(async () => {
-    store = await openTestStore(dialect);
+    // A database of its own: each journey pass sweeps every workspace at its own `now`, so another
+    // file's pass at a later time would move this file's contacts out of their windows mid-test.
+    const own = await ownStore(dialect);
+    store = { ...own.store, dispose: own.dispose };
   });
   afterAll(() => store.dispose());
 
