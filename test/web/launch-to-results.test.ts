@@ -80,10 +80,11 @@ const SPEC = (assignee: string) => ({
   sequence: [
     { id: 'hello', channel: 'log' },
     { id: 'ping', channel: 'webhook', delay: '1d', webhook: { url: 'https://hooks.example.test/baton' } },
+    // Due with the ping, but the workspace's cap of one counted touch a day (log is exempt) moves it a day.
     {
       id: 'call',
       channel: 'task',
-      delay: '2d',
+      delay: '0d',
       task: { type: 'call', assignee, instructions: 'Ask about the demo' },
     },
   ],
@@ -207,6 +208,7 @@ describe('launch to results in Chromium, on a server in test mode', () => {
     const forecast = await api<Forecast>('GET', '/campaigns/launch-e2e/forecast');
     expect(forecast.audience.contacts).toBe(CONTACTS);
     expect(forecast.totals.touches).toBe(3 * CONTACTS);
+    expect(forecast.capped.people).toBe(CONTACTS);
     const section = page.locator('section[aria-labelledby="forecast"]');
     const table = section.getByRole('table', { name: /Touches per day and channel/ });
     await table.waitFor();
