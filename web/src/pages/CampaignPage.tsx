@@ -19,6 +19,13 @@ const MOVES: Record<string, Move[]> = {
   paused: ['resume', 'end'],
 };
 
+const DOING: Record<Move, string> = {
+  launch: 'Launching',
+  pause: 'Pausing',
+  resume: 'Resuming: releasing the held touches',
+  end: 'Ending: closing the enrollments',
+};
+
 export function CampaignPage({ id }: { id: string }) {
   const [campaign, setCampaign] = useState<Campaign | null>(null);
   const [lint, setLint] = useState<LintResult | null>(null);
@@ -139,7 +146,7 @@ export function CampaignPage({ id }: { id: string }) {
         {busy === 'launch' && (
           <Working text="Launching: freezing the plan, enrolling the audience and planning its touches…" />
         )}
-        {busy !== null && busy !== 'launch' && <Working text={`${label(busy)}…`} />}
+        {busy !== null && busy !== 'launch' && <Working text={`${DOING[busy]}…`} />}
         {live && counts && (
           <div className="sending">
             <p>
