@@ -247,7 +247,7 @@ describe('launch to results in Chromium, on a server in test mode', () => {
     release();
     await page.getByRole('button', { name: 'pause' }).waitFor();
     await page.unroute('**/api/v1/campaigns/launch-e2e/launch');
-    await expect(working.count()).resolves.toBe(0);
+    await expect.poll(() => working.count(), { timeout: 60_000 }).toBe(0);
     await expect(page.locator('.status').first().textContent()).resolves.toBe('scheduled');
     const sending = page.locator('.sending');
     await expect(sending.textContent()).resolves.toContain(`${CONTACTS} contacts enrolled; 0 touched`);
@@ -283,7 +283,9 @@ describe('launch to results in Chromium, on a server in test mode', () => {
 
     // Results: the page's funnel and attribution tables hold the API's numbers, cell by cell.
     await sending.getByRole('button', { name: 'Refresh' }).click();
-    await expect(page.locator('.status').first().textContent()).resolves.toBe('running');
+    await expect
+      .poll(() => page.locator('.status').first().textContent(), { timeout: 60_000 })
+      .toBe('running');
     const report = await api<Report>('GET', '/campaigns/launch-e2e/report');
     const counts = report.funnel.campaign.counts;
     expect(counts.enrolled).toBe(CONTACTS);
