@@ -1,4 +1,4 @@
-// `baton serve --test-mode` as a real child process on SQLite: the clock starts at BATON_TEST_CLOCK and stays
+// `baton serve --test-mode` (or BATON_TEST_MODE=1) as a real child process on SQLite: the clock starts at BATON_TEST_CLOCK and stays
 // there (touches due an hour later are not sent), until POST /api/v1/test/clock moves it and the in-process
 // worker sends them; the route needs an admin key.
 import { spawn } from 'node:child_process';
@@ -17,7 +17,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe('baton serve --test-mode', () => {
+// The flag and the environment variable start the same mode.
+const starts = [
+  { how: '--test-mode', args: ['--test-mode'], env: {} },
+  { how: 'BATON_TEST_MODE=1', args: [], env: { BATON_TEST_MODE: '1' } },
+];
+
+describe.each(starts)('baton serve in test mode ($how)', ({ args, env }) => {
   let own: OwnStore;
   beforeAll(async () => {
     own = await ownStore('sqlite');
@@ -33,9 +39,9 @@ describe('baton serve --test-mode', () => {
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--test-mode', '--port', String(port)],
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args, '--port', String(port)],
       {
-        env: { ...process.env, BATON_DB: own.url, BATON_TEST_CLOCK: '2027-05-03T10:00:00Z' },
+        env: { ...process.env, ...env, BATON_DB: own.url, BATON_TEST_CLOCK: '2027-05-03T10:00:00Z' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
