@@ -9,8 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { defaultChannels } from '../../src/channels/registry.js';
@@ -22,38 +21,9 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { newWorkspace } from '../support/stores.js';
+import { buildWebApp, launchChromium, seriousViolations, unlabeledFields } from './browser-support.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const AXE_SOURCE = readFileSync(join(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 const SHOTS = join(import.meta.dirname, '../../test-results/launch-to-results');
-
-/** axe-core's serious and critical violations on the page as it is (evaluated over CDP: the CSP refuses inline scripts). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => {
-    if (r.passes.length === 0) throw new Error('axe checked no rule on the page');
-    return r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })`);
-}
-
-/** Form fields on the page with no label. */
-function unlabeledFields(page: Page): Promise<string[]> {
-  return page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => el.labels?.length === 0 && !el.getAttribute('aria-label'))
-    .map((el) => el.outerHTML.slice(0, 80))`);
-}
 
 /** A screenshot under test-results/launch-to-results/, then the two accessibility checks. */
 async function checkpoint(page: Page, name: string): Promise<void> {
@@ -128,11 +98,7 @@ describe('launch to results in Chromium, on a server in test mode', () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
     mkdirSync(SHOTS, { recursive: true });
     const webDir = join(dir, 'web');
-    await build({
-      configFile: join(import.meta.dirname, '../../web/vite.config.ts'),
-      build: { outDir: webDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    await buildWebApp(webDir);
     store = openStore(`sqlite:${join(dir, 'baton.db')}`);
     await migrateToLatest(store);
     const ws = await newWorkspace(store, start);
@@ -154,7 +120,7 @@ describe('launch to results in Chromium, on a server in test mode', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
