@@ -15,6 +15,7 @@ import type { AppContext } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { apiRouteModules, publicRouteModules } from './routes/index.js';
 import { registerWeb } from './web.js';
+import { testClockRoutes, type TestMode } from './routes/test-clock.routes.js';
 import { enforceRoutePermissions } from './permissions.js';
 import { registerOps, type OpsOptions } from '../ops/http.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from '../ops/rate-limit.js';
@@ -51,8 +52,13 @@ export async function buildApp(
     rateLimit?: RateLimits | false;
     /** Fastify's trustProxy: `true`, or the addresses/ranges of trusted proxies (default DEFAULT_TRUST_PROXY). */
     trustProxy?: boolean | string;
+    /** Test mode: POST /api/v1/test/clock moves this simulated clock (the context's) and ticks the worker. */
+    testMode?: TestMode;
   } = {},
 ): Promise<FastifyInstance> {
+  if (options.testMode && options.testMode.clock !== ctx.clock) {
+    throw new Error('test mode must drive the clock the API reads (ctx.clock)');
+  }
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: API_BODY_LIMIT,
@@ -116,6 +122,7 @@ export async function buildApp(
       });
       const typed = api.withTypeProvider<ZodTypeProvider>();
       for (const register of apiRouteModules) register(typed, ctx);
+      if (options.testMode) testClockRoutes(options.testMode)(typed, ctx);
     },
     { prefix: '/api/v1' },
   );

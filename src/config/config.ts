@@ -60,6 +60,10 @@ export const configSchema = z.object({
   BATON_RATE_LIMIT_TRACKING_IP: limitSpec.optional(),
   /** Proxies whose X-Forwarded-* headers are believed: `true`, `false`, or addresses/CIDRs (comma-separated). */
   BATON_TRUST_PROXY: z.string().optional(),
+  /** `1` serves in test mode (like `baton serve --test-mode`): a simulated clock moved by POST /api/v1/test/clock. */
+  BATON_TEST_MODE: z.enum(['0', '1'], { message: 'must be "0" or "1"' }).optional(),
+  /** Test mode: where the simulated clock starts (ISO 8601; default the time of start-up). */
+  BATON_TEST_CLOCK: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

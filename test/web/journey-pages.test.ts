@@ -9,8 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
@@ -25,38 +24,9 @@ import { UsersRepository } from '../../src/store/users.repository.js';
 import { runAutoWinnerCampaign } from '../auto-winner-fixture.js';
 import { reportCampaign, runReportCampaign, T0 } from '../report-fixture.js';
 import { newWorkspace } from '../support/stores.js';
+import { buildWebApp, launchChromium, seriousViolations, unlabeledFields } from './browser-support.js';
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const AXE_SOURCE = readFileSync(join(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 const SHOTS = process.env.BATON_SCREENSHOTS_DIR ?? join(import.meta.dirname, '../../test-results/journey');
-
-/** axe-core's serious or critical violations, evaluated through the DevTools protocol (the CSP refuses inline scripts). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => {
-    if (r.passes.length === 0) throw new Error('axe checked no rule on the page');
-    return r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })`);
-}
-
-/** Form fields on the page with no label. */
-function unlabeledFields(page: Page): Promise<string[]> {
-  return page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => el.labels?.length === 0 && !el.getAttribute('aria-label'))
-    .map((el) => el.outerHTML.slice(0, 80))`);
-}
 
 interface Transition {
   from: string | null;
@@ -94,11 +64,7 @@ describe('journey pages in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-journey-web-'));
     mkdirSync(SHOTS, { recursive: true });
     const webDir = join(dir, 'web');
-    await build({
-      configFile: join(import.meta.dirname, '../../web/vite.config.ts'),
-      build: { outDir: webDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    await buildWebApp(webDir);
     store = openStore(`sqlite:${join(dir, 'baton.db')}`);
     await migrateToLatest(store);
     const ws = await newWorkspace(store, T0);
@@ -121,7 +87,7 @@ describe('journey pages in Chromium', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 240_000);
 
   /**

@@ -1,6 +1,6 @@
 // Typed client of /api/v1 for the pages: the session cookie authenticates, the CSRF token rides on changes.
 // Shapes follow the route schemas (src/api/routes/*.routes.ts); the paths are checked against the OpenAPI
-// document by test/web/api-client.test.ts.
+// document by test/web/api-client.test.ts, and so are the fields of the main response types (api-shapes.ts).
 import { ENDPOINTS, pathOf, type EndpointName } from './api-paths';
 
 export const CAMPAIGN_STATUSES = [
@@ -248,6 +248,8 @@ export interface Report {
     kind: string;
     status: CampaignStatus;
     launchedAt: string | null;
+    endedAt: string | null;
+    frozenHash: string | null;
     plan: 'frozen' | 'spec';
   };
   asOf: string;
@@ -272,6 +274,8 @@ export interface Report {
     | Unavailable;
   experiments: ExperimentSection[];
   lift: LiftSection;
+  /** Cost per result from spend (or budget), and per channel under the headline model. */
+  cost: Record<string, unknown>;
   learnings: { text: string; author: string | null; updatedAt: string } | null;
 }
 
@@ -288,6 +292,15 @@ export interface Calendar {
   from: string;
   to: string;
   days: CalendarDay[];
+  /** The campaigns' social posts in the range. */
+  posts: Array<{
+    campaign_id: string;
+    post_id: string;
+    account: string;
+    at: string;
+    status: string;
+    text: string;
+  }>;
   totals: { planned: number; sent: number; collisions: number };
 }
 
@@ -297,9 +310,34 @@ export interface Forecast {
   end: string | null;
   zone: string;
   audience: { contacts: number; holdout: number; treatment: number };
-  days: Array<{ date: string; channels: Record<string, number>; total: number }>;
+  /** Touches of other running campaigns the frequency caps counted. */
+  other_campaign_touches: number;
+  days: Array<{
+    date: string;
+    channels: Record<string, number>;
+    total: number;
+    /** Touches of conditional steps, if their conditions hold. */
+    conditional: Record<string, number>;
+  }>;
+  peak: { date: string; touches: number } | null;
   totals: { touches: number; conditional: number; window_closed: number };
-  capped: { people: number; touches: number };
+  capped: {
+    people: number;
+    touches: number;
+    median_push_hours: number | null;
+    max_push_hours: number | null;
+  };
+  /** Touches that would fall after the campaign end. */
+  window_closed: { people: number; touches: number };
+  steps: Array<{
+    id: string;
+    channel: string;
+    conditional: boolean;
+    planned: number;
+    pushed: number;
+    window_closed: number;
+  }>;
+  last_touch_at: string | null;
 }
 
 export interface Page<T> {

@@ -6,6 +6,7 @@ import { resolveSecret } from '../../store/instance-settings.repository.js';
 import { defaultChannels } from '../../channels/registry.js';
 import { smsProviderFromConfig } from '../../channels/sms.channel.js';
 import { startInboundSmtp } from '../../channels/inbound-smtp.js';
+import { SimulatedClock } from '../../engine/clock.js';
 import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
 import { Health } from '../../ops/health.js';
@@ -26,8 +27,19 @@ export function register(program: Command): void {
       'on SIGTERM, answer /readyz 503 this long before draining (time for the load balancer to notice)',
       '0',
     )
-    .action(async (opts: { port?: string; host: string; inboundSmtp?: string; shutdownDelayMs: string }) => {
-      const ctx = await openCliContext(opts.port ? { ...process.env, BATON_PORT: opts.port } : process.env);
+    .option(
+      '--test-mode',
+      'for end-to-end tests: a simulated clock (from BATON_TEST_CLOCK) that only POST /api/v1/test/clock moves',
+    )
+    .action(async (opts: ServeOptions) => {
+      const opened = await openCliContext(
+        opts.port ? { ...process.env, BATON_PORT: opts.port } : process.env,
+      );
+      const testMode = opts.testMode === true || opened.config.BATON_TEST_MODE === '1';
+      const testClock = testMode
+        ? new SimulatedClock(opened.config.BATON_TEST_CLOCK ?? opened.clock.now())
+        : null;
+      const ctx = testClock ? { ...opened, clock: testClock } : opened;
       const port = ctx.config.BATON_PORT;
       const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
       const publicUrl = ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${port}`;
@@ -37,22 +49,6 @@ export function register(program: Command): void {
       const health = new Health();
       // Counted in the database on PostgreSQL, so serve processes behind a balancer share each limit.
       const limits = rateLimitsFromEnv(ctx.config);
-      const app = await buildApp(
-        {
-          store: ctx.store,
-          clock: ctx.clock,
-          secret,
-          previousSecrets: ctx.config.BATON_SECRET_PREVIOUS ?? [],
-          publicUrl,
-          ...(sms ? { sms: { authToken: sms.authToken } } : {}),
-        },
-        {
-          logger: false,
-          ops: { metrics, health },
-          rateLimit: limits && { ...limits, store: rateLimitStoreFor(ctx.store.dialect) },
-          trustProxy: trustProxyFrom(ctx.config.BATON_TRUST_PROXY),
-        },
-      );
       // On SQLite (one writer) the worker runs in this process; on PostgreSQL run `baton worker` processes.
       const channels = defaultChannels(ctx.store, {
         secret,
@@ -72,13 +68,36 @@ export function register(program: Command): void {
               },
             })
           : null;
-      if (worker) health.attachWorker();
+      const app = await buildApp(
+        {
+          store: ctx.store,
+          clock: ctx.clock,
+          secret,
+          previousSecrets: ctx.config.BATON_SECRET_PREVIOUS ?? [],
+          publicUrl,
+          ...(sms ? { sms: { authToken: sms.authToken } } : {}),
+        },
+        {
+          logger: false,
+          ops: { metrics, health },
+          rateLimit: limits && { ...limits, store: rateLimitStoreFor(ctx.store.dialect) },
+          trustProxy: trustProxyFrom(ctx.config.BATON_TRUST_PROXY),
+          ...(testClock ? { testMode: { clock: testClock, worker } } : {}),
+        },
+      );
+      if (worker && !testClock) health.attachWorker();
       await app.listen({ port, host: opts.host });
-      worker?.start();
+      // In test mode the worker ticks only when POST /api/v1/test/clock moves the clock.
+      if (!testClock) worker?.start();
       const inbound = opts.inboundSmtp
         ? await startInboundSmtp(ctx.store, ctx.clock, { port: Number(opts.inboundSmtp), host: opts.host })
         : null;
       console.log(`Baton is serving on http://localhost:${port} (API docs at /docs)`);
+      if (testClock) {
+        console.log(
+          `Test mode: the clock stands at ${new Date(testClock.now()).toISOString()}; POST /api/v1/test/clock moves it`,
+        );
+      }
       if (inbound) console.log(`Inbound SMTP (replies, bounces) on port ${inbound.port}`);
       // Graceful: unready first (the balancer stops routing here), then drain HTTP, then let the worker
       // finish its batch in flight, then close the channels and the store.
@@ -93,4 +112,12 @@ export function register(program: Command): void {
         { name: 'store', run: () => ctx.store.close() },
       ]);
     });
+}
+
+interface ServeOptions {
+  port?: string;
+  host: string;
+  inboundSmtp?: string;
+  shutdownDelayMs: string;
+  testMode?: boolean;
 }

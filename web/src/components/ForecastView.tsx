@@ -10,9 +10,12 @@ export function ForecastView({ id }: { id: string }) {
   useEffect(() => {
     api.forecast(id).then(setF, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [id]);
+  const channels = useMemo(
+    () => (f ? [...new Set(f.days.flatMap((d) => Object.keys(d.channels)))] : []),
+    [f],
+  );
   const option = useMemo((): EChartsCoreOption | null => {
     if (!f || f.days.length === 0) return null;
-    const channels = [...new Set(f.days.flatMap((d) => Object.keys(d.channels)))];
     return {
       tooltip: { trigger: 'axis' },
       legend: { data: channels, top: 0 },
@@ -26,7 +29,7 @@ export function ForecastView({ id }: { id: string }) {
         data: f.days.map((d) => d.channels[ch] ?? 0),
       })),
     };
-  }, [f]);
+  }, [f, channels]);
   return (
     <section aria-labelledby="forecast">
       <h2 id="forecast">Forecast</h2>
@@ -36,10 +39,38 @@ export function ForecastView({ id }: { id: string }) {
         <p>
           {f.audience.contacts} contacts ({f.audience.treatment} treated, {f.audience.holdout} held out);{' '}
           {f.totals.touches} touches planned, {f.totals.conditional} conditional; {f.capped.people} people
-          pushed by frequency caps; {f.totals.window_closed} touches would fall after the end.
+          pushed by frequency caps ({f.capped.touches} touches moved); {f.totals.window_closed} touches would
+          fall after the end.
         </p>
       )}
       {option && <Chart option={option} label="Forecast touches per day and channel" />}
+      {f && f.days.length > 0 && (
+        <table className="numbers forecast">
+          <caption>Touches per day and channel ({f.zone})</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              {channels.map((c) => (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ))}
+              <th scope="col">Total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {f.days.map((d) => (
+              <tr key={d.date}>
+                <th scope="row">{d.date}</th>
+                {channels.map((c) => (
+                  <td key={c}>{d.channels[c] ?? 0}</td>
+                ))}
+                <td>{d.total}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

@@ -48,3 +48,13 @@ export function Findings({
     </ul>
   );
 }
+
+/** A long action in flight (a launch enrolling a large audience): an indeterminate bar saying what it does. */
+export function Working({ text }: { text: string }) {
+  return (
+    <div role="status" className="progress-cell working">
+      <progress aria-label={text} />
+      <span>{text}</span>
+    </div>
+  );
+}

@@ -2,7 +2,7 @@
 // forecast before launch or the results after.
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type Campaign, type LintResult, type Report } from '../api';
-import { Findings, GoalProgress, StatusBadge } from '../components/Progress';
+import { Findings, GoalProgress, StatusBadge, Working } from '../components/Progress';
 import { ForecastView } from '../components/ForecastView';
 import { ReportView } from '../components/ReportView';
 import { ReviewForm } from '../components/ReviewForm';
@@ -19,13 +19,21 @@ const MOVES: Record<string, Move[]> = {
   paused: ['resume', 'end'],
 };
 
+const DOING: Record<Move, string> = {
+  launch: 'Launching',
+  pause: 'Pausing',
+  resume: 'Resuming: releasing the held touches',
+  end: 'Ending: closing the enrollments',
+};
+
 export function CampaignPage({ id }: { id: string }) {
   const [campaign, setCampaign] = useState<Campaign | null>(null);
   const [lint, setLint] = useState<LintResult | null>(null);
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [moveError, setMoveError] = useState<ApiError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<Move | null>(null);
+  const [refreshing, setRefreshing] = useState(false);
 
   const load = useCallback(async () => {
     try {
@@ -59,7 +67,7 @@ export function CampaignPage({ id }: { id: string }) {
 
   const move = async (m: Move) => {
     if (m === 'end' && !window.confirm(`End ${campaign.name} now? This cannot be undone.`)) return;
-    setBusy(true);
+    setBusy(m);
     setMoveError(null);
     try {
       await api[m](campaign.id);
@@ -67,9 +75,16 @@ export function CampaignPage({ id }: { id: string }) {
     } catch (e) {
       setMoveError(e instanceof ApiError ? e : new ApiError(0, 'error', String(e)));
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
+  const refresh = async () => {
+    setRefreshing(true);
+    await load();
+    setRefreshing(false);
+  };
+  const live = ['scheduled', 'running', 'paused'].includes(campaign.status);
+  const counts = report?.funnel.campaign.counts;
   const blocking = lint?.blocking ?? 0;
   const blockedDetails = (moveError?.details as { findings?: LintResult['findings'] } | undefined)?.findings;
 
@@ -113,7 +128,7 @@ export function CampaignPage({ id }: { id: string }) {
               key={m}
               type="button"
               className={m === 'launch' ? 'primary' : m === 'end' ? 'danger' : undefined}
-              disabled={busy || (m === 'launch' && blocking > 0)}
+              disabled={busy !== null || (m === 'launch' && blocking > 0)}
               title={
                 m === 'launch' && blocking > 0
                   ? `${blocking} blocking finding(s) must be fixed first`
@@ -132,6 +147,22 @@ export function CampaignPage({ id }: { id: string }) {
           <p>
             <Link href={`/campaigns/${encodeURIComponent(campaign.id)}/plan`}>Open in the planner</Link>
           </p>
+        )}
+        {busy === 'launch' && (
+          <Working text="Launching: freezing the plan, enrolling the audience and planning its touches…" />
+        )}
+        {busy !== null && busy !== 'launch' && <Working text={`${DOING[busy]}…`} />}
+        {live && counts && (
+          <div className="sending">
+            <p>
+              {counts.enrolled} contacts enrolled; {counts.touched} touched so far (as of{' '}
+              {fmtInstant(report.asOf)}).
+            </p>
+            <GoalProgress name="Enrolled contacts touched" actual={counts.touched} target={counts.enrolled} />
+            <button type="button" disabled={refreshing} onClick={() => void refresh()}>
+              {refreshing ? 'Refreshing…' : 'Refresh'}
+            </button>
+          </div>
         )}
         {campaign.status === 'draft' && blocking > 0 && (
           <p className="warn">
