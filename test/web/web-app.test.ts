@@ -38,6 +38,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+// Screenshots of every page for review (git-ignored); BATON_SCREENSHOTS_DIR puts them elsewhere.
+const SHOTS = process.env.BATON_SCREENSHOTS_DIR ?? join(import.meta.dirname, '../../test-results/web-app');
 const AXE_SOURCE = readFileSync(join(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
 
 /**
@@ -235,7 +237,7 @@ describe('web app in Chromium', () => {
     expect(rowText).toContain('campaign');
     expect(rowText).toContain('2027-01-04 09:00 → 2027-01-22 17:00 (UTC)');
     expect(rowText).toContain(report.pacing.status.replace(/_/g, ' '));
-    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    const shots = SHOTS;
     await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
@@ -299,7 +301,7 @@ describe('web app in Chromium', () => {
     page.setDefaultTimeout(60_000);
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
-    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    const shots = SHOTS;
     // One lead has unsubscribed: the audience preview shows it removed.
     const unsubscribed = await store.db
       .selectFrom('contacts')
@@ -564,7 +566,7 @@ describe('web app in Chromium', () => {
     page.setDefaultTimeout(60_000);
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
-    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    const shots = SHOTS;
     await page.goto(`${base}/tasks`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(password);
@@ -794,7 +796,7 @@ describe('web app in Chromium', () => {
     page.setDefaultTimeout(60_000);
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
-    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    const shots = SHOTS;
     await page.goto(`${base}/campaigns/web-draft`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(password);
