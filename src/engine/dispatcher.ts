@@ -109,11 +109,25 @@ export class Dispatcher {
   async runOnce(now: number): Promise<BatchStats> {
     const stats = emptyStats();
     stats.reclaimed = await this.reclaimExpired(now);
-    const approved = await this.claimAndDecide(now, stats);
-    if (approved.length === 0) return stats;
+    const { approved, recorded } = await this.claimAndDecide(now, stats);
+    if (approved.length === 0 || recorded) return stats;
     const results = await this.send(approved, now);
-    await this.record(approved, results, now, stats);
+    await this.store.db.transaction().execute((trx) => this.record(trx, approved, results, now, stats));
     return stats;
+  }
+
+  /**
+   * Whether every approved touch goes to a channel that only writes to this SQLite store, synchronously on
+   * its connection (the `log` channel): the batch is then sent and recorded inside the claim transaction,
+   * which spares two commits per batch and makes the claim, the send and the record one atomic step.
+   */
+  private sendsInTransaction(approved: Approved[]): boolean {
+    const sqlite = this.store.sqlite;
+    if (!sqlite) return false;
+    for (const a of approved) {
+      if (this.channels.get(a.touch.channel)?.storeOnly !== sqlite) return false;
+    }
+    return true;
   }
 
   /** Runs batches until nothing is due at `now` (or `keepGoing` says stop: shutdown between batches). */
@@ -131,11 +145,14 @@ export class Dispatcher {
     return this.queue.reclaimExpired(this.store.db, now);
   }
 
-  private async claimAndDecide(now: number, stats: BatchStats): Promise<Approved[]> {
+  private async claimAndDecide(
+    now: number,
+    stats: BatchStats,
+  ): Promise<{ approved: Approved[]; recorded: boolean }> {
     return this.store.db.transaction().execute(async (trx) => {
       const touches = await this.queue.claimDue(trx, now, this.batchSize);
       stats.claimed = touches.length;
-      if (touches.length === 0) return [];
+      if (touches.length === 0) return { approved: [], recorded: false };
 
       const contactIds = new Set<string>();
       const enrollmentIds = new Set<string>();
@@ -173,7 +190,11 @@ export class Dispatcher {
         const decision = this.decide(touch, now, campaign, contact, enrollment, outcomes, history, caps);
         decisions.push({ touch, decision, campaign });
       }
-      return this.applyDecisions(trx, decisions, contacts, enrollments, now, stats);
+      const approved = await this.applyDecisions(trx, decisions, contacts, enrollments, now, stats);
+      if (approved.length === 0 || !this.sendsInTransaction(approved)) return { approved, recorded: false };
+      const results = await this.send(approved, now);
+      await this.record(trx, approved, results, now, stats);
+      return { approved, recorded: true };
     });
   }
 
@@ -418,63 +439,61 @@ export class Dispatcher {
   }
 
   private async record(
+    trx: Transaction<Database>,
     approved: Approved[],
     results: SendResult[],
     now: number,
     stats: BatchStats,
   ): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
-      const sentIds: string[] = [];
-      const events: EventInsert[] = [];
-      const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
-      const bounces: Array<{ ws: string; contact: string; enrollment: string }> = [];
-      for (let i = 0; i < approved.length; i++) {
-        const a = approved[i]!;
-        const r = results[i]!;
-        const t = a.touch;
-        if (r.status === 'sent') {
-          stats.sent++;
-          sentIds.push(t.id);
-          events.push(touchEvent(t, 'sent', now, r.details ?? {}));
-          if (r.providerMessageId) await this.queue.setMessageId(trx, t.id, r.providerMessageId);
-          if (!r.holdsStep) next.push({ touch: t, rt: a.rt, from: now });
-        } else if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
-          stats.retried++;
-          // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
-          // touches spread out instead of hitting a struggling provider at once.
-          const backoff =
-            (r.retryAfterMs ?? this.retryBaseMs * 2 ** t.attempts) *
-            (0.8 + 0.4 * unitHash(t.id, String(t.attempts)));
-          await this.queue.retry(trx, t.id, Math.round(now + backoff), `retry:${r.error.slice(0, 200)}`);
-        } else {
-          stats.failed++;
-          const error =
-            r.status === 'retry' ? `gave up after ${t.attempts + 1} attempts: ${r.error}` : r.error;
-          const bounce = r.status === 'failed' ? r.bounce : undefined;
-          await this.queue.fail(trx, t.id, error.slice(0, 500));
-          events.push(
-            touchEvent(t, bounce ? 'bounced' : 'failed', now, { error, ...(bounce ? { bounce } : {}) }),
-          );
-          if (bounce === 'hard')
-            bounces.push({ ws: t.workspace_id, contact: t.contact_id, enrollment: t.enrollment_id });
-          else next.push({ touch: t, rt: a.rt, from: now });
-        }
+    const sentIds: string[] = [];
+    const events: EventInsert[] = [];
+    const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
+    const bounces: Array<{ ws: string; contact: string; enrollment: string }> = [];
+    for (let i = 0; i < approved.length; i++) {
+      const a = approved[i]!;
+      const r = results[i]!;
+      const t = a.touch;
+      if (r.status === 'sent') {
+        stats.sent++;
+        sentIds.push(t.id);
+        events.push(touchEvent(t, 'sent', now, r.details ?? {}));
+        if (r.providerMessageId) await this.queue.setMessageId(trx, t.id, r.providerMessageId);
+        if (!r.holdsStep) next.push({ touch: t, rt: a.rt, from: now });
+      } else if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
+        stats.retried++;
+        // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
+        // touches spread out instead of hitting a struggling provider at once.
+        const backoff =
+          (r.retryAfterMs ?? this.retryBaseMs * 2 ** t.attempts) *
+          (0.8 + 0.4 * unitHash(t.id, String(t.attempts)));
+        await this.queue.retry(trx, t.id, Math.round(now + backoff), `retry:${r.error.slice(0, 200)}`);
+      } else {
+        stats.failed++;
+        const error = r.status === 'retry' ? `gave up after ${t.attempts + 1} attempts: ${r.error}` : r.error;
+        const bounce = r.status === 'failed' ? r.bounce : undefined;
+        await this.queue.fail(trx, t.id, error.slice(0, 500));
+        events.push(
+          touchEvent(t, bounce ? 'bounced' : 'failed', now, { error, ...(bounce ? { bounce } : {}) }),
+        );
+        if (bounce === 'hard')
+          bounces.push({ ws: t.workspace_id, contact: t.contact_id, enrollment: t.enrollment_id });
+        else next.push({ touch: t, rt: a.rt, from: now });
       }
-      await this.queue.markSent(trx, sentIds, now);
-      await this.queue.insertEvents(trx, events);
-      for (const b of bounces) {
-        await trx
-          .updateTable('contacts')
-          .set({ subscription_status: 'bounced', updated_at: now })
-          .where('workspace_id', '=', b.ws)
-          .where('id', '=', b.contact)
-          .execute();
-        await exitEnrollments(trx, b.ws, [b.enrollment], 'bounced', now);
-      }
-      const contacts = new Map(approved.map((a) => [a.contact.id, a.contact]));
-      const variants = new Map(approved.map((a) => [a.touch.enrollment_id, { variants: a.variants ?? {} }]));
-      await this.planNext(trx, next, contacts, variants, now);
-    });
+    }
+    await this.queue.markSent(trx, sentIds, now);
+    await this.queue.insertEvents(trx, events);
+    for (const b of bounces) {
+      await trx
+        .updateTable('contacts')
+        .set({ subscription_status: 'bounced', updated_at: now })
+        .where('workspace_id', '=', b.ws)
+        .where('id', '=', b.contact)
+        .execute();
+      await exitEnrollments(trx, b.ws, [b.enrollment], 'bounced', now);
+    }
+    const contacts = new Map(approved.map((a) => [a.contact.id, a.contact]));
+    const variants = new Map(approved.map((a) => [a.touch.enrollment_id, { variants: a.variants ?? {} }]));
+    await this.planNext(trx, next, contacts, variants, now);
   }
 }
 

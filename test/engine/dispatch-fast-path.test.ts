@@ -1,6 +1,7 @@
-// The SQLite prepared-statement queue against the Kysely queue (decision 0020): the same scenario, with the
-// same seeded ids, run once through each on its own SQLite file, must leave byte-identical touches, events,
-// enrollments, channel log and contacts. The scenario goes through every branch the queue serves: caps and
+// The SQLite prepared-statement queue against the Kysely queue, and a log batch sent inside the claim
+// transaction against one sent after it (decision 0020): the same scenario, with the same seeded ids, run
+// through each on its own SQLite file, must leave identical touches (after every step), events, enrollments,
+// channel log and contacts. The scenario goes through every branch the queue serves: caps and
 // priority arbitration between two campaigns, zones, a step condition, an A/B step, temporary failures with
 // backoff and a give-up, hard and soft bounces, provider message ids, an unsubscribe at claim time, a paused
 // campaign (held touches), an enrollment ended elsewhere, an expired lease, and sequences running to completion.
@@ -49,7 +50,15 @@ class ScriptedChannel implements Channel {
   }
 }
 
-async function scenario(kyselyQueue: boolean): Promise<{ dump: unknown; stats: BatchStats[] }> {
+/** The log channel without its in-transaction mark: its batches are sent and recorded after the claim commits. */
+class SeparateLogChannel extends LogChannel {
+  override readonly storeOnly = undefined;
+}
+
+async function scenario(
+  kyselyQueue: boolean,
+  logInTransaction = true,
+): Promise<{ dump: unknown; stats: BatchStats[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'baton-fastpath-'));
   const store: Store = openStore(`sqlite:${join(dir, 'test.db')}`);
   try {
@@ -127,7 +136,7 @@ async function scenario(kyselyQueue: boolean): Promise<{ dump: unknown; stats: B
     }
     const channels = new ChannelRegistry()
       .register(new ScriptedChannel())
-      .register(new LogChannel(store, 'task'));
+      .register(logInTransaction ? new LogChannel(store, 'task') : new SeparateLogChannel(store, 'task'));
     const dispatcher = new Dispatcher(store, channels, {
       workerId: 'w1',
       batchSize: 7,
@@ -223,5 +232,12 @@ describe('SQLite dispatch: prepared-statement queue and Kysely queue', () => {
       expect(total(raw.stats, k), k).toBeGreaterThan(0);
     expect(raw.stats).toEqual(kysely.stats);
     expect(raw.dump).toEqual(kysely.dump);
+  });
+
+  it('leave the same rows whether a log batch is sent inside the claim transaction or after it', async () => {
+    const inside = await scenario(false, true);
+    const after = await scenario(false, false);
+    expect(inside.stats).toEqual(after.stats);
+    expect(inside.dump).toEqual(after.dump);
   });
 });
