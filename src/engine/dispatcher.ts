@@ -119,15 +119,19 @@ export class Dispatcher {
   /**
    * Whether every approved touch goes to a channel that only writes to this SQLite store, synchronously on
    * its connection (the `log` channel): the batch is then sent and recorded inside the claim transaction,
-   * which spares two commits per batch and makes the claim, the send and the record one atomic step.
+   * which spares two commits per batch and makes the claim, the send and the record one atomic step. No
+   * one sees such a touch `claimed`, so it goes from `planned` to its outcome in one update.
    */
-  private sendsInTransaction(approved: Approved[]): boolean {
+  private sendsInTransaction(decisions: Array<{ touch: TouchRow; decision: Decision }>): boolean {
     const sqlite = this.store.sqlite;
     if (!sqlite) return false;
-    for (const a of approved) {
-      if (this.channels.get(a.touch.channel)?.storeOnly !== sqlite) return false;
+    let any = false;
+    for (const { touch, decision } of decisions) {
+      if (decision.kind !== 'approve') continue;
+      if (this.channels.get(touch.channel)?.storeOnly !== sqlite) return false;
+      any = true;
     }
-    return true;
+    return any;
   }
 
   /** Runs batches until nothing is due at `now` (or `keepGoing` says stop: shutdown between batches). */
@@ -190,10 +194,19 @@ export class Dispatcher {
         const decision = this.decide(touch, now, campaign, contact, enrollment, outcomes, history, caps);
         decisions.push({ touch, decision, campaign });
       }
-      const approved = await this.applyDecisions(trx, decisions, contacts, enrollments, now, stats);
-      if (approved.length === 0 || !this.sendsInTransaction(approved)) return { approved, recorded: false };
+      const inTransaction = this.sendsInTransaction(decisions);
+      const approved = await this.applyDecisions(
+        trx,
+        decisions,
+        contacts,
+        enrollments,
+        now,
+        stats,
+        !inTransaction,
+      );
+      if (!inTransaction) return { approved, recorded: false };
       const results = await this.send(approved, now);
-      await this.record(trx, approved, results, now, stats);
+      await this.record(trx, approved, results, now, stats, false);
       return { approved, recorded: true };
     });
   }
@@ -290,6 +303,7 @@ export class Dispatcher {
     enrollments: Map<string, { variants: Record<string, string> }>,
     now: number,
     stats: BatchStats,
+    claim: boolean,
   ): Promise<Approved[]> {
     const approved: Approved[] = [];
     const cancel = new Map<string, string[]>();
@@ -331,7 +345,7 @@ export class Dispatcher {
           break;
       }
     }
-    if (approved.length > 0) {
+    if (claim && approved.length > 0) {
       await this.queue.markClaimed(
         trx,
         approved.map((a) => a.touch.id),
@@ -444,6 +458,7 @@ export class Dispatcher {
     results: SendResult[],
     now: number,
     stats: BatchStats,
+    claimed = true,
   ): Promise<void> {
     const sentIds: string[] = [];
     const events: EventInsert[] = [];
@@ -459,7 +474,12 @@ export class Dispatcher {
         events.push(touchEvent(t, 'sent', now, r.details ?? {}));
         if (r.providerMessageId) await this.queue.setMessageId(trx, t.id, r.providerMessageId);
         if (!r.holdsStep) next.push({ touch: t, rt: a.rt, from: now });
-      } else if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
+        continue;
+      }
+      // Not claimed yet (sent inside the claim transaction): claim it first, so the retry or failure below
+      // leaves the row as it would after a committed claim.
+      if (!claimed) await this.queue.markClaimed(trx, [t.id], this.options.workerId, now + this.leaseMs, now);
+      if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
         stats.retried++;
         // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
         // touches spread out instead of hitting a struggling provider at once.
@@ -480,7 +500,8 @@ export class Dispatcher {
         else next.push({ touch: t, rt: a.rt, from: now });
       }
     }
-    await this.queue.markSent(trx, sentIds, now);
+    if (claimed) await this.queue.markSent(trx, sentIds, now);
+    else await this.queue.claimAndMarkSent(trx, sentIds, this.options.workerId, now);
     await this.queue.insertEvents(trx, events);
     for (const b of bounces) {
       await trx

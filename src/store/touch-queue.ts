@@ -90,6 +90,16 @@ export interface TouchQueue {
   fail(db: Kysely<Database>, id: string, reason: string): Promise<void>;
   /** Claimed touches recorded as sent; `sent_at` is the claim time `now`, which the claim already wrote. */
   markSent(db: Kysely<Database>, ids: readonly string[], now: number): Promise<void>;
+  /**
+   * Planned touches recorded as sent in the transaction that claims them: the row a claim followed by
+   * `markSent` leaves (claimed by `workerId`, one more attempt, sent at `now`), in one update.
+   */
+  claimAndMarkSent(
+    db: Kysely<Database>,
+    ids: readonly string[],
+    workerId: string,
+    now: number,
+  ): Promise<void>;
   insertEvents(db: Kysely<Database>, rows: readonly EventInsert[]): Promise<void>;
 }
 
@@ -317,6 +327,28 @@ export class KyselyTouchQueue implements TouchQueue {
     }
   }
 
+  async claimAndMarkSent(
+    db: Kysely<Database>,
+    ids: readonly string[],
+    workerId: string,
+    now: number,
+  ): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await db
+        .updateTable('touches')
+        .set({
+          status: 'sent',
+          claimed_by: workerId,
+          lease_until: null,
+          sent_at: now,
+          attempts: sql`attempts + 1`,
+          reason: null,
+        })
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+    }
+  }
+
   async insertEvents(db: Kysely<Database>, rows: readonly EventInsert[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 200) {
       await db
@@ -424,6 +456,7 @@ export class SqliteTouchQueue implements TouchQueue {
     | 'retry'
     | 'fail'
     | 'sent'
+    | 'claimSent'
     | 'event',
     SQLite.Statement
   >;
@@ -477,6 +510,10 @@ export class SqliteTouchQueue implements TouchQueue {
       // sent_at is not set again: the claim wrote the same `now`, and leaving the column out of the SET list
       // spares SQLite rewriting the (workspace_id, contact_id, sent_at) index entry of every touch.
       sent: db.prepare(`UPDATE touches SET status = 'sent', lease_until = NULL, reason = NULL WHERE id = ?`),
+      claimSent: db.prepare(
+        `UPDATE touches SET status = 'sent', claimed_by = ?, lease_until = NULL, sent_at = ?,
+           attempts = attempts + 1, reason = NULL WHERE id = ?`,
+      ),
       event: db.prepare(insertSql('events', EVENT_COLUMNS, false)),
     };
   }
@@ -634,6 +671,15 @@ export class SqliteTouchQueue implements TouchQueue {
 
   async markSent(_db: Kysely<Database>, ids: readonly string[]): Promise<void> {
     for (const id of ids) this.s.sent.run(id);
+  }
+
+  async claimAndMarkSent(
+    _db: Kysely<Database>,
+    ids: readonly string[],
+    workerId: string,
+    now: number,
+  ): Promise<void> {
+    for (const id of ids) this.s.claimSent.run(workerId, now, id);
   }
 
   async insertEvents(_db: Kysely<Database>, rows: readonly EventInsert[]): Promise<void> {
