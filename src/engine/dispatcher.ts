@@ -146,7 +146,10 @@ export class Dispatcher {
   }
 
   private async reclaimExpired(now: number): Promise<number> {
-    return this.queue.reclaimExpired(this.store.db, now);
+    // SQLite's prepared statements must run inside a Kysely transaction, which holds the one connection: run
+    // bare, the statement could land inside another caller's open transaction on that connection.
+    if (!this.store.sqlite) return this.queue.reclaimExpired(this.store.db, now);
+    return this.store.db.transaction().execute((trx) => this.queue.reclaimExpired(trx, now));
   }
 
   private async claimAndDecide(

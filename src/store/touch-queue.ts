@@ -47,7 +47,10 @@ export interface PriorEnrollment {
   exited_at: number | null;
 }
 
-/** Every method takes the transaction (or the store's Kysely handle) it runs in. */
+/**
+ * Every method takes the transaction (or the store's Kysely handle) it runs in. The SQLite queue must be
+ * called inside a Kysely transaction: that is what keeps other callers off the connection meanwhile.
+ */
 export interface TouchQueue {
   /** Claimed touches whose lease ran out go back to `planned`. */
   reclaimExpired(db: Kysely<Database>, now: number): Promise<number>;
