@@ -3,11 +3,16 @@
 // (jumping from one due instant to the next), touches performed per second, against the same number of
 // bare better-sqlite3 single-row updates in batched transactions.
 //
+// `--kysely`: the SQLite run goes through the Kysely queue instead of the prepared-statement one (decision
+// 0020), to compare the two. Process CPU time is printed next to wall time for both the run and the baseline:
+// on a shared, loaded machine the CPU ratio moves less than the wall ratio.
+//
 // `--pg`: also measures PostgreSQL with 1, 2 and 4 real `baton worker` processes on the real clock
 // (`--pg-touches N`, default 20,000 `log` touches due at once), on fresh databases of the test server.
 //
-//   npm run bench -- dispatch [--contacts 200000] [--claim-index] [--pg] [--pg-touches 20000]
+//   npm run bench -- dispatch [--contacts 200000] [--kysely] [--pg] [--pg-touches 20000]
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
@@ -57,19 +62,14 @@ async function count(store: Store, status: string): Promise<number> {
 
 async function sqliteRun(
   contacts: number,
-  claimIndex: boolean,
-): Promise<{ touches: number; ms: number; detail: string }> {
+  kyselyQueue: boolean,
+): Promise<{ touches: number; ms: number; cpuMs: number; detail: string }> {
   const file = join(here, 'out', `dispatch-${contacts}.db`);
   rmSync(file, { force: true });
   rmSync(`${file}-wal`, { force: true });
   rmSync(`${file}-shm`, { force: true });
   const store = openStore(`sqlite:${file}`);
   await migrateToLatest(store);
-  if (claimIndex) {
-    // The proposed fix (not a migration yet): lets the claim query read due touches already in
-    // (due_at, priority desc) order instead of sorting every touch due at the same instant per batch.
-    store.sqlite!.exec('CREATE INDEX touches_claim_order ON touches (status, due_at, priority DESC)');
-  }
   const ws = await new WorkspacesRepository(store).ensure('bench', START);
   await new WorkspacesRepository(store).updateSettings(ws.id, SETTINGS);
   const people: EnrollContact[] = [];
@@ -112,9 +112,10 @@ async function sqliteRun(
   }
   const channels = new ChannelRegistry();
   for (const name of ['email', 'task']) channels.register(new LogChannel(store, name));
-  const dispatcher = new Dispatcher(store, channels, { workerId: 'bench', batchSize: 500 });
+  const dispatcher = new Dispatcher(store, channels, { workerId: 'bench', batchSize: 500, kyselyQueue });
   let ticks = 0;
   let enrollMs = 0;
+  const cpu0 = process.cpuUsage();
   const total = await timed(async () => {
     const e = await timed(async () => {
       await enrollContacts(store, runtimes[0]!, people.slice(0, half), START);
@@ -134,6 +135,7 @@ async function sqliteRun(
       t = Math.max(t + 1, Number(next.t));
     }
   });
+  const cpu = process.cpuUsage(cpu0);
   const sent = await count(store, 'sent');
   const skipped = await count(store, 'skipped');
   const deferred = store.sqlite!.prepare('SELECT sum(deferrals) AS n FROM touches').get() as { n: number };
@@ -144,6 +146,7 @@ async function sqliteRun(
   return {
     touches: sent,
     ms: total.ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     detail:
       `${sent} sent, ${skipped} skipped, ${deferred.n} deferrals by caps, ${ticks} simulated instants; ` +
       `enrollment ${(enrollMs / 1000).toFixed(1)} s, dispatch ${((total.ms - enrollMs) / 1000).toFixed(1)} s`,
@@ -151,7 +154,7 @@ async function sqliteRun(
 }
 
 /** The same number of single-row updates, 500 per transaction, on a bare better-sqlite3 table. */
-function baseline(rows: number): { ms: number } {
+function baseline(rows: number): { ms: number; cpuMs: number } {
   const file = join(here, 'out', 'dispatch-baseline.db');
   rmSync(file, { force: true });
   const db = new SQLite(file);
@@ -167,13 +170,15 @@ function baseline(rows: number): { ms: number } {
     for (let i = from; i < to; i++) upd.run(`tch_${String(i).padStart(8, '0')}`);
   });
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < rows; i += 500) batch(i, Math.min(rows, i + 500));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
   db.close();
   rmSync(file, { force: true });
   rmSync(`${file}-wal`, { force: true });
   rmSync(`${file}-shm`, { force: true });
-  return { ms };
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function pgRun(touches: number, workers: number): Promise<number> {
@@ -208,14 +213,24 @@ async function pgRun(touches: number, workers: number): Promise<number> {
 export async function run(args: string[]): Promise<void> {
   const contacts = arg(args, '--contacts', 200_000);
   console.log(`dispatch: ${contacts.toLocaleString('en-US')} contacts × 5 steps, 2 campaigns, SQLite`);
-  const claimIndex = args.includes('--claim-index');
-  if (claimIndex) console.log('with the proposed (status, due_at, priority desc) claim index');
-  const r = await sqliteRun(contacts, claimIndex);
+  const kyselyQueue = args.includes('--kysely');
+  if (kyselyQueue) console.log('through the Kysely queue (not the SQLite prepared-statement queue)');
+  const r = await sqliteRun(contacts, kyselyQueue);
   console.log(r.detail);
   const b = baseline(r.touches);
   report(
     { label: 'touches performed end to end', value: (r.touches / r.ms) * 1000, unit: 'touches/s' },
     { label: 'bare better-sqlite3 single-row updates', value: (r.touches / b.ms) * 1000, unit: 'rows/s' },
+  );
+  const perCpu = (n: number, ms: number): string => Math.round((n / ms) * 1000).toLocaleString('en-US');
+  console.log(
+    `per CPU second: ${perCpu(r.touches, r.cpuMs)} touches, baseline ${perCpu(r.touches, b.cpuMs)} rows ` +
+      `(CPU ratio ${((b.cpuMs / r.cpuMs) * 100).toFixed(1)}%)`,
+  );
+  console.log(
+    `load average: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
   if (args.includes('--pg')) {
     const n = arg(args, '--pg-touches', 20_000);

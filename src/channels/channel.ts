@@ -1,5 +1,6 @@
 // The one interface every channel implements. Channels take batches so a pooled transport (SMTP) or a
 // bulk write (the log channel) can do many touches at once; each message carries an idempotency key.
+import type SQLite from 'better-sqlite3';
 
 export interface OutboundMessage {
   workspaceId: string;
@@ -44,6 +45,11 @@ export type SendResult =
 
 export interface Channel {
   readonly name: string;
+  /**
+   * Set by a channel whose send only writes to this SQLite database, synchronously on its connection (the
+   * `log` channel): on that store the dispatcher sends and records such a batch inside its claim transaction.
+   */
+  readonly storeOnly?: SQLite.Database;
   send(batch: OutboundMessage[]): Promise<SendResult[]>;
   close?(): Promise<void>;
 }

@@ -5,10 +5,15 @@ import { toJson } from '../store/json.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
 
 export class LogChannel implements Channel {
+  /** On SQLite the log is a table of the same store: the dispatcher may send inside its transaction. */
+  readonly storeOnly: Store['sqlite'];
+
   constructor(
     private readonly store: Store,
     readonly name: string = 'log',
-  ) {}
+  ) {
+    this.storeOnly = store.sqlite;
+  }
 
   async send(batch: OutboundMessage[]): Promise<SendResult[]> {
     if (batch.length === 0) return [];

@@ -7,7 +7,7 @@
 // approved touch is `claimed` with `sent_at` set to the claim time: it already counts toward the caps of
 // every other worker. A worker that dies leaves claimed touches whose lease expires; they return to
 // `planned` and go again (at least once; exactly once outside the crash window of one batch).
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Channel, ChannelRegistry, OutboundMessage, SendResult } from '../channels/channel.js';
 import { unitHash } from '../domain/assignment.js';
 import {
@@ -22,6 +22,15 @@ import type { Store } from '../store/db.js';
 import { newId } from '../store/ids.js';
 import { fromJson, toJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
+import {
+  touchQueueFor,
+  type ContactRow,
+  type EventInsert,
+  type HistoryEntry,
+  type TouchInsert,
+  type TouchQueue,
+  type TouchRow,
+} from '../store/touch-queue.js';
 import { stepContent, type CampaignRuntime } from './campaign-runtime.js';
 import { AWAITING_WINNER, decidedVariants, hasTestSteps, stepVariant } from './auto-winner.js';
 import { planStep } from './enroller.js';
@@ -35,6 +44,11 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Base of the exponential retry backoff. */
   retryBaseMs?: number;
+  /**
+   * On SQLite, use the Kysely queries instead of the prepared-statement queue (decision 0020). Tests run the
+   * same scenario through both to hold them equal; nothing else sets it.
+   */
+  kyselyQueue?: boolean;
 }
 
 export interface BatchStats {
@@ -48,20 +62,6 @@ export interface BatchStats {
   reclaimed: number;
 }
 
-type TouchRow = Database['touches'];
-type ContactRow = Pick<
-  Database['contacts'],
-  | 'id'
-  | 'email'
-  | 'phone'
-  | 'first_name'
-  | 'last_name'
-  | 'time_zone'
-  | 'account_id'
-  | 'subscription_status'
-  | 'sms_consent'
-> & { attributes: unknown };
-
 type Decision =
   | { kind: 'approve' }
   | { kind: 'defer'; dueAt: number; reason: string }
@@ -70,6 +70,8 @@ type Decision =
   | { kind: 'hold' };
 
 const NONE_DECIDED: ReadonlyMap<string, string> = new Map();
+// The same order as String.prototype.localeCompare, without building a comparison per call.
+const compareText = new Intl.Collator().compare;
 const OUTCOME_TYPES: TouchOutcome[] = ['delivered', 'opened', 'clicked', 'replied'];
 const emptyStats = (): BatchStats => ({
   claimed: 0,
@@ -88,6 +90,7 @@ export class Dispatcher {
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
+  private readonly queue: TouchQueue;
 
   constructor(
     private readonly store: Store,
@@ -99,17 +102,36 @@ export class Dispatcher {
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMs = options.retryBaseMs ?? 60_000;
+    this.queue = touchQueueFor(store, options.kyselyQueue);
   }
 
   /** One batch at `now`: claim, decide, send, record. Returns what happened (claimed 0 = nothing due). */
   async runOnce(now: number): Promise<BatchStats> {
     const stats = emptyStats();
     stats.reclaimed = await this.reclaimExpired(now);
-    const approved = await this.claimAndDecide(now, stats);
-    if (approved.length === 0) return stats;
+    const { approved, recorded } = await this.claimAndDecide(now, stats);
+    if (approved.length === 0 || recorded) return stats;
     const results = await this.send(approved, now);
-    await this.record(approved, results, now, stats);
+    await this.store.db.transaction().execute((trx) => this.record(trx, approved, results, now, stats));
     return stats;
+  }
+
+  /**
+   * Whether every approved touch goes to a channel that only writes to this SQLite store, synchronously on
+   * its connection (the `log` channel): the batch is then sent and recorded inside the claim transaction,
+   * which spares two commits per batch and makes the claim, the send and the record one atomic step. No
+   * one sees such a touch `claimed`, so it goes from `planned` to its outcome in one update.
+   */
+  private sendsInTransaction(decisions: Array<{ touch: TouchRow; decision: Decision }>): boolean {
+    const sqlite = this.store.sqlite;
+    if (!sqlite) return false;
+    let any = false;
+    for (const { touch, decision } of decisions) {
+      if (decision.kind !== 'approve') continue;
+      if (this.channels.get(touch.channel)?.storeOnly !== sqlite) return false;
+      any = true;
+    }
+    return any;
   }
 
   /** Runs batches until nothing is due at `now` (or `keepGoing` says stop: shutdown between batches). */
@@ -124,47 +146,46 @@ export class Dispatcher {
   }
 
   private async reclaimExpired(now: number): Promise<number> {
-    const r = await this.store.db
-      .updateTable('touches')
-      .set({ status: 'planned', lease_until: null, claimed_by: null, sent_at: null })
-      .where('status', '=', 'claimed')
-      .where('lease_until', '<', now)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows);
+    // SQLite's prepared statements must run inside a Kysely transaction, which holds the one connection: run
+    // bare, the statement could land inside another caller's open transaction on that connection.
+    if (!this.store.sqlite) return this.queue.reclaimExpired(this.store.db, now);
+    return this.store.db.transaction().execute((trx) => this.queue.reclaimExpired(trx, now));
   }
 
-  private async claimAndDecide(now: number, stats: BatchStats): Promise<Approved[]> {
+  private async claimAndDecide(
+    now: number,
+    stats: BatchStats,
+  ): Promise<{ approved: Approved[]; recorded: boolean }> {
     return this.store.db.transaction().execute(async (trx) => {
-      let q = trx
-        .selectFrom('touches')
-        .selectAll()
-        .where('status', '=', 'planned')
-        .where('due_at', '<=', now)
-        .orderBy('due_at')
-        .orderBy('priority', 'desc')
-        .limit(this.batchSize);
-      if (this.store.dialect === 'postgres') q = q.forUpdate().skipLocked();
-      const touches = (await q.execute()) as TouchRow[];
+      const touches = await this.queue.claimDue(trx, now, this.batchSize);
       stats.claimed = touches.length;
-      if (touches.length === 0) return [];
+      if (touches.length === 0) return { approved: [], recorded: false };
 
-      const contactIds = [...new Set(touches.map((t) => t.contact_id))].sort();
-      const contacts = await this.lockContacts(trx, contactIds);
-      const enrollments = await this.loadEnrollments(trx, touches);
-      const campaigns = await this.cache.load(
-        new Set(touches.map((t) => campaignKey(t.workspace_id, t.campaign_id))),
-        trx,
-      );
-      const history = await this.loadHistory(trx, touches, now);
+      const contactIds = new Set<string>();
+      const enrollmentIds = new Set<string>();
+      const campaignKeys = new Set<string>();
+      const byWorkspace = new Map<string, Set<string>>();
+      for (const t of touches) {
+        contactIds.add(t.contact_id);
+        enrollmentIds.add(t.enrollment_id);
+        campaignKeys.add(campaignKey(t.workspace_id, t.campaign_id));
+        let set = byWorkspace.get(t.workspace_id);
+        if (!set) byWorkspace.set(t.workspace_id, (set = new Set()));
+        set.add(t.contact_id);
+      }
+      const contacts = await this.queue.lockContacts(trx, [...contactIds].sort());
+      const enrollments = await this.queue.loadEnrollments(trx, [...enrollmentIds]);
+      const campaigns = await this.cache.load(campaignKeys, trx);
+      const history = await this.queue.loadHistory(trx, byWorkspace, now - 8 * DAY);
       const outcomes = await this.loadOutcomes(trx, touches, campaigns);
 
       // Higher priority first for each person, then the earlier due touch: arbitration between campaigns.
       touches.sort(
         (a, b) =>
-          a.contact_id.localeCompare(b.contact_id) ||
+          compareText(a.contact_id, b.contact_id) ||
           b.priority - a.priority ||
           Number(a.due_at) - Number(b.due_at) ||
-          a.campaign_id.localeCompare(b.campaign_id),
+          compareText(a.campaign_id, b.campaign_id),
       );
 
       const caps = new Map<string, CapState>();
@@ -176,90 +197,21 @@ export class Dispatcher {
         const decision = this.decide(touch, now, campaign, contact, enrollment, outcomes, history, caps);
         decisions.push({ touch, decision, campaign });
       }
-      return this.applyDecisions(trx, decisions, contacts, enrollments, now, stats);
+      const inTransaction = this.sendsInTransaction(decisions);
+      const approved = await this.applyDecisions(
+        trx,
+        decisions,
+        contacts,
+        enrollments,
+        now,
+        stats,
+        !inTransaction,
+      );
+      if (!inTransaction) return { approved, recorded: false };
+      const results = await this.send(approved, now);
+      await this.record(trx, approved, results, now, stats, false);
+      return { approved, recorded: true };
     });
-  }
-
-  private async lockContacts(trx: Transaction<Database>, ids: string[]): Promise<Map<string, ContactRow>> {
-    const out = new Map<string, ContactRow>();
-    for (let i = 0; i < ids.length; i += 500) {
-      let q = trx
-        .selectFrom('contacts')
-        .select([
-          'id',
-          'email',
-          'phone',
-          'first_name',
-          'last_name',
-          'time_zone',
-          'account_id',
-          'subscription_status',
-          'sms_consent',
-          'attributes',
-        ])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .orderBy('id');
-      if (this.store.dialect === 'postgres') q = q.forUpdate();
-      for (const row of await q.execute()) out.set(row.id, row as ContactRow);
-    }
-    return out;
-  }
-
-  private async loadEnrollments(
-    trx: Transaction<Database>,
-    touches: TouchRow[],
-  ): Promise<
-    Map<string, { id: string; state: string; variants: Record<string, string>; account_id: string | null }>
-  > {
-    const ids = [...new Set(touches.map((t) => t.enrollment_id))];
-    const rows = await trx
-      .selectFrom('enrollments')
-      .select(['id', 'state', 'variants', 'account_id'])
-      .where('id', 'in', ids)
-      .execute();
-    return new Map(
-      rows.map((r) => [r.id, { ...r, variants: fromJson<Record<string, string>>(r.variants, {}) }]),
-    );
-  }
-
-  /**
-   * Touches of the batch's contacts in the last 7 days that count toward caps: sent, or claimed (about to
-   * go). Scoped by workspace so the (workspace_id, contact_id, sent_at) index answers it; without the
-   * workspace the query scanned the whole touches table once per batch.
-   */
-  private async loadHistory(
-    trx: Transaction<Database>,
-    touches: TouchRow[],
-    now: number,
-  ): Promise<Map<string, Array<{ at: number; channel: string; campaignId: string }>>> {
-    const out = new Map<string, Array<{ at: number; channel: string; campaignId: string }>>();
-    const byWorkspace = new Map<string, Set<string>>();
-    for (const t of touches) {
-      let set = byWorkspace.get(t.workspace_id);
-      if (!set) byWorkspace.set(t.workspace_id, (set = new Set()));
-      set.add(t.contact_id);
-    }
-    const chunks: Array<{ ws: string; ids: string[] }> = [];
-    for (const [ws, set] of byWorkspace) {
-      const ids = [...set];
-      for (let i = 0; i < ids.length; i += 500) chunks.push({ ws, ids: ids.slice(i, i + 500) });
-    }
-    for (const { ws, ids } of chunks) {
-      const rows = await trx
-        .selectFrom('touches')
-        .select(['contact_id', 'sent_at', 'channel', 'campaign_id'])
-        .where('workspace_id', '=', ws)
-        .where('contact_id', 'in', ids)
-        .where('sent_at', '>', now - 8 * DAY)
-        .where('status', 'in', ['sent', 'claimed'])
-        .execute();
-      for (const r of rows) {
-        let list = out.get(r.contact_id);
-        if (!list) out.set(r.contact_id, (list = []));
-        list.push({ at: Number(r.sent_at), channel: r.channel, campaignId: r.campaign_id });
-      }
-    }
-    return out;
   }
 
   /** Observed outcomes per enrollment and step, only for touches whose step has a condition. */
@@ -300,7 +252,7 @@ export class Dispatcher {
     contact: ContactRow | undefined,
     enrollment: { state: string } | undefined,
     outcomes: Map<string, Map<string, Set<TouchOutcome>>>,
-    history: Map<string, Array<{ at: number; channel: string; campaignId: string }>>,
+    history: Map<string, HistoryEntry[]>,
     caps: Map<string, CapState>,
   ): Decision {
     if (!campaign || !contact || !enrollment) return { kind: 'cancel', reason: 'missing' };
@@ -354,6 +306,7 @@ export class Dispatcher {
     enrollments: Map<string, { variants: Record<string, string> }>,
     now: number,
     stats: BatchStats,
+    claim: boolean,
   ): Promise<Approved[]> {
     const approved: Approved[] = [];
     const cancel = new Map<string, string[]>();
@@ -395,36 +348,22 @@ export class Dispatcher {
           break;
       }
     }
-    if (approved.length > 0) {
-      await trx
-        .updateTable('touches')
-        .set({
-          status: 'claimed',
-          claimed_by: this.options.workerId,
-          lease_until: now + this.leaseMs,
-          sent_at: now,
-          attempts: sql`attempts + 1`,
-        })
-        .where(
-          'id',
-          'in',
-          approved.map((a) => a.touch.id),
-        )
-        .execute();
+    if (claim && approved.length > 0) {
+      await this.queue.markClaimed(
+        trx,
+        approved.map((a) => a.touch.id),
+        this.options.workerId,
+        now + this.leaseMs,
+        now,
+      );
     }
     for (const [key, ids] of defer) {
       const [dueAt, reason] = key.split('\u0000') as [string, string];
-      for (let i = 0; i < ids.length; i += 500) {
-        await trx
-          .updateTable('touches')
-          .set({ due_at: Number(dueAt), deferrals: sql`deferrals + 1`, reason: `deferred:${reason}` })
-          .where('id', 'in', ids.slice(i, i + 500))
-          .execute();
-      }
+      await this.queue.defer(trx, ids, Number(dueAt), reason);
     }
-    for (const [reason, ids] of skip) await setStatus(trx, ids, 'skipped', reason);
-    for (const [reason, ids] of cancel) await setStatus(trx, ids, 'cancelled', reason);
-    if (hold.length > 0) await setStatus(trx, hold, 'held', 'campaign_paused');
+    for (const [reason, ids] of skip) await this.queue.setStatus(trx, ids, 'skipped', reason);
+    for (const [reason, ids] of cancel) await this.queue.setStatus(trx, ids, 'cancelled', reason);
+    if (hold.length > 0) await this.queue.setStatus(trx, hold, 'held', 'campaign_paused');
     for (const u of unsubscribedExits) await exitEnrollments(trx, u.ws, [u.enrollment], 'unsubscribed', now);
     await this.planNext(trx, next, contacts, enrollments, now);
     return approved;
@@ -438,7 +377,7 @@ export class Dispatcher {
     enrollments: Map<string, { variants: Record<string, string> }>,
     now: number,
   ): Promise<void> {
-    const rows: Insertable<Database['touches']>[] = [];
+    const rows: TouchInsert[] = [];
     const completed: string[] = [];
     // Auto-winner steps: the decided variant per campaign, looked up once per batch.
     const decided = new Map<string, Map<string, string>>();
@@ -487,21 +426,8 @@ export class Dispatcher {
       // A sequence whose next step can no longer fit in the window is over for this person.
       if (skipped) completed.push(touch.enrollment_id);
     }
-    for (let i = 0; i < rows.length; i += 200) {
-      await db
-        .insertInto('touches')
-        .values(rows.slice(i, i + 200))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
-    for (let i = 0; i < completed.length; i += 500) {
-      await db
-        .updateTable('enrollments')
-        .set({ state: 'completed', exit_reason: 'sequence_done', exited_at: now })
-        .where('id', 'in', completed.slice(i, i + 500))
-        .where('state', '=', 'active')
-        .execute();
-    }
+    await this.queue.insertTouches(db, rows);
+    await this.queue.completeEnrollments(db, completed, now);
   }
 
   private async send(approved: Approved[], now: number): Promise<SendResult[]> {
@@ -530,95 +456,68 @@ export class Dispatcher {
   }
 
   private async record(
+    trx: Transaction<Database>,
     approved: Approved[],
     results: SendResult[],
     now: number,
     stats: BatchStats,
+    claimed = true,
   ): Promise<void> {
-    await this.store.db.transaction().execute(async (trx) => {
-      const sentIds: string[] = [];
-      const events: Insertable<Database['events']>[] = [];
-      const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
-      const bounces: Array<{ ws: string; contact: string; enrollment: string }> = [];
-      for (let i = 0; i < approved.length; i++) {
-        const a = approved[i]!;
-        const r = results[i]!;
-        const t = a.touch;
-        if (r.status === 'sent') {
-          stats.sent++;
-          sentIds.push(t.id);
-          events.push(touchEvent(t, 'sent', now, r.details ?? {}));
-          if (r.providerMessageId) {
-            await trx
-              .updateTable('touches')
-              .set({ message_id: r.providerMessageId })
-              .where('id', '=', t.id)
-              .execute();
-          }
-          if (!r.holdsStep) next.push({ touch: t, rt: a.rt, from: now });
-        } else if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
-          stats.retried++;
-          // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
-          // touches spread out instead of hitting a struggling provider at once.
-          const backoff =
-            (r.retryAfterMs ?? this.retryBaseMs * 2 ** t.attempts) *
-            (0.8 + 0.4 * unitHash(t.id, String(t.attempts)));
-          await trx
-            .updateTable('touches')
-            .set({
-              status: 'planned',
-              due_at: Math.round(now + backoff),
-              lease_until: null,
-              claimed_by: null,
-              sent_at: null,
-              reason: `retry:${r.error.slice(0, 200)}`,
-            })
-            .where('id', '=', t.id)
-            .execute();
-        } else {
-          stats.failed++;
-          const error =
-            r.status === 'retry' ? `gave up after ${t.attempts + 1} attempts: ${r.error}` : r.error;
-          const bounce = r.status === 'failed' ? r.bounce : undefined;
-          await trx
-            .updateTable('touches')
-            .set({ status: 'failed', lease_until: null, sent_at: null, reason: error.slice(0, 500) })
-            .where('id', '=', t.id)
-            .execute();
-          events.push(
-            touchEvent(t, bounce ? 'bounced' : 'failed', now, { error, ...(bounce ? { bounce } : {}) }),
-          );
-          if (bounce === 'hard')
-            bounces.push({ ws: t.workspace_id, contact: t.contact_id, enrollment: t.enrollment_id });
-          else next.push({ touch: t, rt: a.rt, from: now });
-        }
+    const sentIds: string[] = [];
+    const events: EventInsert[] = [];
+    const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
+    const bounces: Array<{ ws: string; contact: string; enrollment: string }> = [];
+    for (let i = 0; i < approved.length; i++) {
+      const a = approved[i]!;
+      const r = results[i]!;
+      const t = a.touch;
+      if (r.status === 'sent') {
+        stats.sent++;
+        sentIds.push(t.id);
+        events.push(touchEvent(t, 'sent', now, r.details ?? {}));
+        if (r.providerMessageId) await this.queue.setMessageId(trx, t.id, r.providerMessageId);
+        if (!r.holdsStep) next.push({ touch: t, rt: a.rt, from: now });
+        continue;
       }
-      for (let i = 0; i < sentIds.length; i += 500) {
-        await trx
-          .updateTable('touches')
-          .set({ status: 'sent', lease_until: null, sent_at: now, reason: null })
-          .where('id', 'in', sentIds.slice(i, i + 500))
-          .execute();
+      // Not claimed yet (sent inside the claim transaction): claim it first, so the retry or failure below
+      // leaves the row as it would after a committed claim.
+      if (!claimed) await this.queue.markClaimed(trx, [t.id], this.options.workerId, now + this.leaseMs, now);
+      if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
+        stats.retried++;
+        // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
+        // touches spread out instead of hitting a struggling provider at once.
+        const backoff =
+          (r.retryAfterMs ?? this.retryBaseMs * 2 ** t.attempts) *
+          (0.8 + 0.4 * unitHash(t.id, String(t.attempts)));
+        await this.queue.retry(trx, t.id, Math.round(now + backoff), `retry:${r.error.slice(0, 200)}`);
+      } else {
+        stats.failed++;
+        const error = r.status === 'retry' ? `gave up after ${t.attempts + 1} attempts: ${r.error}` : r.error;
+        const bounce = r.status === 'failed' ? r.bounce : undefined;
+        await this.queue.fail(trx, t.id, error.slice(0, 500));
+        events.push(
+          touchEvent(t, bounce ? 'bounced' : 'failed', now, { error, ...(bounce ? { bounce } : {}) }),
+        );
+        if (bounce === 'hard')
+          bounces.push({ ws: t.workspace_id, contact: t.contact_id, enrollment: t.enrollment_id });
+        else next.push({ touch: t, rt: a.rt, from: now });
       }
-      for (let i = 0; i < events.length; i += 200) {
-        await trx
-          .insertInto('events')
-          .values(events.slice(i, i + 200))
-          .execute();
-      }
-      for (const b of bounces) {
-        await trx
-          .updateTable('contacts')
-          .set({ subscription_status: 'bounced', updated_at: now })
-          .where('workspace_id', '=', b.ws)
-          .where('id', '=', b.contact)
-          .execute();
-        await exitEnrollments(trx, b.ws, [b.enrollment], 'bounced', now);
-      }
-      const contacts = new Map(approved.map((a) => [a.contact.id, a.contact]));
-      const variants = new Map(approved.map((a) => [a.touch.enrollment_id, { variants: a.variants ?? {} }]));
-      await this.planNext(trx, next, contacts, variants, now);
-    });
+    }
+    if (claimed) await this.queue.markSent(trx, sentIds, now);
+    else await this.queue.claimAndMarkSent(trx, sentIds, this.options.workerId, now);
+    await this.queue.insertEvents(trx, events);
+    for (const b of bounces) {
+      await trx
+        .updateTable('contacts')
+        .set({ subscription_status: 'bounced', updated_at: now })
+        .where('workspace_id', '=', b.ws)
+        .where('id', '=', b.contact)
+        .execute();
+      await exitEnrollments(trx, b.ws, [b.enrollment], 'bounced', now);
+    }
+    const contacts = new Map(approved.map((a) => [a.contact.id, a.contact]));
+    const variants = new Map(approved.map((a) => [a.touch.enrollment_id, { variants: a.variants ?? {} }]));
+    await this.planNext(trx, next, contacts, variants, now);
   }
 }
 
@@ -675,7 +574,7 @@ function touchEvent(
   type: string,
   now: number,
   properties: Record<string, unknown>,
-): Insertable<Database['events']> {
+): EventInsert {
   return {
     id: newId('evt', now),
     workspace_id: t.workspace_id,
@@ -693,16 +592,6 @@ function touchEvent(
     variant_id: t.variant_id,
     channel: t.channel,
   };
-}
-
-async function setStatus(db: Kysely<Database>, ids: string[], status: string, reason: string): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) {
-    await db
-      .updateTable('touches')
-      .set({ status, reason, lease_until: null })
-      .where('id', 'in', ids.slice(i, i + 500))
-      .execute();
-  }
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

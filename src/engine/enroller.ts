@@ -1,12 +1,13 @@
 // Enrollment: each audience contact gets one enrollment per campaign (deterministic arm and variants),
 // and each treatment enrollment gets its first touch planned. Holdout enrollments get no touches.
-import type { Insertable, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { assignArm, assignVariant, inTestShare } from '../domain/assignment.js';
 import { planDueAt } from '../planning/index.js';
 import type { Store } from '../store/db.js';
 import { newId } from '../store/ids.js';
 import { toJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
+import { touchQueueFor, type EnrollmentInsert, type TouchInsert } from '../store/touch-queue.js';
 import { AWAITING_WINNER, decidedVariants, hasTestSteps, stepVariant } from './auto-winner.js';
 import type { CampaignRuntime } from './campaign-runtime.js';
 
@@ -25,6 +26,7 @@ export interface EnrollResult {
 }
 
 const CHUNK = 400;
+const SQLITE_CHUNK = 2000;
 
 /** Plans the touch of step `index` after `previousAt`, or says why there is none. */
 export function planStep(
@@ -48,7 +50,7 @@ export function planStep(
 }
 
 export async function enrollContacts(
-  store: Store | { db: Kysely<Database> },
+  store: Pick<Store, 'db'> & Partial<Pick<Store, 'sqlite' | 'dialect'>>,
   rt: CampaignRuntime,
   contacts: readonly EnrollContact[],
   now: number,
@@ -61,6 +63,7 @@ export async function enrollContacts(
     skippedWindowClosed: 0,
   };
   const db = store.db;
+  const queue = touchQueueFor({ sqlite: store.sqlite, dialect: store.dialect ?? 'sqlite' });
   const abSteps = rt.steps.filter((s) => s.step.variants && s.step.variants.length > 0);
   // Always-on programs may let a person in again some time after the last enrollment ended.
   const reentry = rt.spec.reentry?.allowed ? rt.spec.reentry.after_days * 86_400_000 : null;
@@ -68,113 +71,103 @@ export async function enrollContacts(
   const decided = hasTestSteps(rt.spec.sequence)
     ? await decidedVariants(db, rt.workspaceId, rt.id)
     : new Map<string, string>();
-  for (let i = 0; i < contacts.length; i += CHUNK) {
-    const chunk = contacts.slice(i, i + CHUNK);
-    const prior = new Map<string, { cycle: number; active: boolean; exitedAt: number }>();
-    const rows = await db
-      .selectFrom('enrollments')
-      .select(['contact_id', 'cycle', 'state', 'exited_at'])
-      .where('workspace_id', '=', rt.workspaceId)
-      .where('campaign_id', '=', rt.id)
-      .where(
-        'contact_id',
-        'in',
+  // On SQLite each chunk is one transaction: it holds the single connection while the prepared statements
+  // run on it (decision 0020), and one commit per chunk instead of one per statement.
+  const chunkSize = store.sqlite ? SQLITE_CHUNK : CHUNK;
+  const inChunk = (fn: (tx: Kysely<Database>) => Promise<void>): Promise<void> =>
+    store.sqlite && !db.isTransaction ? db.transaction().execute(fn) : fn(db);
+  for (let i = 0; i < contacts.length; i += chunkSize) {
+    const chunk = contacts.slice(i, i + chunkSize);
+    await inChunk(async (tx) => {
+      const prior = new Map<string, { cycle: number; active: boolean; exitedAt: number }>();
+      const rows = await queue.priorEnrollments(
+        tx,
+        rt.workspaceId,
+        rt.id,
         chunk.map((c) => c.id),
-      )
-      .execute();
-    for (const r of rows) {
-      const p = prior.get(r.contact_id) ?? { cycle: -1, active: false, exitedAt: 0 };
-      p.active ||= r.state === 'active';
-      if (r.cycle > p.cycle) {
-        p.cycle = r.cycle;
-        p.exitedAt = Number(r.exited_at ?? now);
+      );
+      for (const r of rows) {
+        const p = prior.get(r.contact_id) ?? { cycle: -1, active: false, exitedAt: 0 };
+        p.active ||= r.state === 'active';
+        if (r.cycle > p.cycle) {
+          p.cycle = r.cycle;
+          p.exitedAt = Number(r.exited_at ?? now);
+        }
+        prior.set(r.contact_id, p);
       }
-      prior.set(r.contact_id, p);
-    }
-    const enrollments: Insertable<Database['enrollments']>[] = [];
-    const touches: Insertable<Database['touches']>[] = [];
-    for (const c of chunk) {
-      const p = prior.get(c.id);
-      // Never twice at once; again later only when the program allows re-entry and enough time passed.
-      if (p && (p.active || reentry === null || now - p.exitedAt < reentry)) {
-        result.alreadyEnrolled++;
-        continue;
+      const enrollments: EnrollmentInsert[] = [];
+      const touches: TouchInsert[] = [];
+      for (const c of chunk) {
+        const p = prior.get(c.id);
+        // Never twice at once; again later only when the program allows re-entry and enough time passed.
+        if (p && (p.active || reentry === null || now - p.exitedAt < reentry)) {
+          result.alreadyEnrolled++;
+          continue;
+        }
+        const cycle = p ? p.cycle + 1 : 0;
+        const arm = assignArm(rt.id, c.id, rt.holdoutPercent);
+        const variants: Record<string, string> = {};
+        for (const s of abSteps) {
+          const test = s.step.test;
+          if (test && !decided.has(s.step.id) && !inTestShare(rt.id, s.step.id, c.id, test.share)) continue;
+          const v = decided.get(s.step.id) ?? assignVariant(rt.id, s.step.id, c.id, s.step.variants!);
+          if (v) variants[s.step.id] = v;
+        }
+        const enrollmentId = newId('enr', now);
+        enrollments.push({
+          id: enrollmentId,
+          workspace_id: rt.workspaceId,
+          campaign_id: rt.id,
+          contact_id: c.id,
+          account_id: c.account_id,
+          cycle,
+          arm,
+          variants: toJson(variants),
+          state: 'active',
+          exit_reason: null,
+          enrolled_at: now,
+          exited_at: null,
+        });
+        result.enrolled++;
+        if (arm === 'holdout') {
+          result.holdout++;
+          continue;
+        }
+        const first = rt.steps[0];
+        if (!first) continue;
+        const plan = planStep(rt, 0, now, c.time_zone);
+        if ('done' in plan) continue;
+        const skipped = 'skip' in plan;
+        if (skipped) result.skippedWindowClosed++;
+        else result.touchesPlanned++;
+        const { variantId, held } = stepVariant(first.step, variants, decided);
+        touches.push({
+          id: newId('tch', now),
+          workspace_id: rt.workspaceId,
+          enrollment_id: enrollmentId,
+          campaign_id: rt.id,
+          contact_id: c.id,
+          step_id: first.step.id,
+          step_index: 0,
+          channel: first.step.channel,
+          variant_id: variantId,
+          priority: rt.priority,
+          status: skipped ? 'skipped' : held ? 'held' : 'planned',
+          due_at: skipped ? now : plan.dueAt,
+          lease_until: null,
+          claimed_by: null,
+          attempts: 0,
+          deferrals: 0,
+          planned_at: now,
+          sent_at: null,
+          reason: skipped ? 'window_closed' : held ? AWAITING_WINNER : null,
+          message_id: null,
+          details: '{}',
+        });
       }
-      const cycle = p ? p.cycle + 1 : 0;
-      const arm = assignArm(rt.id, c.id, rt.holdoutPercent);
-      const variants: Record<string, string> = {};
-      for (const s of abSteps) {
-        const test = s.step.test;
-        if (test && !decided.has(s.step.id) && !inTestShare(rt.id, s.step.id, c.id, test.share)) continue;
-        const v = decided.get(s.step.id) ?? assignVariant(rt.id, s.step.id, c.id, s.step.variants!);
-        if (v) variants[s.step.id] = v;
-      }
-      const enrollmentId = newId('enr', now);
-      enrollments.push({
-        id: enrollmentId,
-        workspace_id: rt.workspaceId,
-        campaign_id: rt.id,
-        contact_id: c.id,
-        account_id: c.account_id,
-        cycle,
-        arm,
-        variants: toJson(variants),
-        state: 'active',
-        exit_reason: null,
-        enrolled_at: now,
-        exited_at: null,
-      });
-      result.enrolled++;
-      if (arm === 'holdout') {
-        result.holdout++;
-        continue;
-      }
-      const first = rt.steps[0];
-      if (!first) continue;
-      const plan = planStep(rt, 0, now, c.time_zone);
-      if ('done' in plan) continue;
-      const skipped = 'skip' in plan;
-      if (skipped) result.skippedWindowClosed++;
-      else result.touchesPlanned++;
-      const { variantId, held } = stepVariant(first.step, variants, decided);
-      touches.push({
-        id: newId('tch', now),
-        workspace_id: rt.workspaceId,
-        enrollment_id: enrollmentId,
-        campaign_id: rt.id,
-        contact_id: c.id,
-        step_id: first.step.id,
-        step_index: 0,
-        channel: first.step.channel,
-        variant_id: variantId,
-        priority: rt.priority,
-        status: skipped ? 'skipped' : held ? 'held' : 'planned',
-        due_at: skipped ? now : plan.dueAt,
-        lease_until: null,
-        claimed_by: null,
-        attempts: 0,
-        deferrals: 0,
-        planned_at: now,
-        sent_at: null,
-        reason: skipped ? 'window_closed' : held ? AWAITING_WINNER : null,
-        message_id: null,
-        details: '{}',
-      });
-    }
-    if (enrollments.length > 0) {
-      await db
-        .insertInto('enrollments')
-        .values(enrollments)
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
-    for (let j = 0; j < touches.length; j += CHUNK / 2) {
-      await db
-        .insertInto('touches')
-        .values(touches.slice(j, j + CHUNK / 2))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+      await queue.insertEnrollments(tx, enrollments);
+      await queue.insertTouches(tx, touches);
+    });
   }
   return result;
 }

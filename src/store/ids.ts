@@ -58,12 +58,23 @@ export function newId(prefix: string, ms: number = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  let bits = 0n;
-  for (const b of rand) bits = (bits << 8n) | BigInt(b);
-  let r = '';
-  for (let i = 0; i < 16; i++) {
-    r = ALPHABET[Number(bits & 31n)]! + r;
-    bits >>= 5n;
-  }
+  // 80 random bits as 16 base32 digits, 40 bits (8 digits) at a time: plain numbers stay exact below 2^53,
+  // and the dispatcher makes several ids per touch.
+  const r = base32x8(rand, 0) + base32x8(rand, 5);
   return `${prefix}_${time}${r}`;
+}
+
+function base32x8(bytes: Buffer, from: number): string {
+  let v =
+    bytes[from]! * 2 ** 32 +
+    ((bytes[from + 1]! << 24) >>> 0) +
+    (bytes[from + 2]! << 16) +
+    (bytes[from + 3]! << 8) +
+    bytes[from + 4]!;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out = ALPHABET[v % 32]! + out;
+    v = Math.floor(v / 32);
+  }
+  return out;
 }
