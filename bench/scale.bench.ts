@@ -115,10 +115,14 @@ function printDispatch(r: DispatchRun, baselineRate: number): void {
         `event-loop lag p99 ${(w.eventLoopP99 * 1000).toFixed(0)} ms`,
     ),
   );
-  if (r.lag.length > 0)
+  // The gauges are cached for 15 s per process: print each reading once.
+  const lag = r.lag.filter(
+    (l, i) => i === 0 || l.lagS !== r.lag[i - 1]!.lagS || l.depth !== r.lag[i - 1]!.depth,
+  );
+  if (lag.length > 0)
     console.log(
-      `  queue lag / depth (worker 1, every 5 s): ` +
-        r.lag.map((l) => `${l.atS.toFixed(0)} s: ${l.lagS.toFixed(0)} s / ${fmt(l.depth)}`).join('; '),
+      `  baton_queue_lag_seconds / baton_queue_depth (worker 1): max lag ${Math.max(...lag.map((l) => l.lagS)).toFixed(0)} s; ` +
+        lag.map((l) => `at ${l.atS.toFixed(0)} s ${l.lagS.toFixed(0)} s / ${fmt(l.depth)}`).join(', '),
     );
 }
 
