@@ -247,10 +247,13 @@ export function printUsage(u: Usage): void {
       `(others ${cores(Math.max(0, u.machineBusy - mine))}); load ${u.loadBefore} → ${u.loadAfter}`,
   );
   console.log(
-    `  waiting for a CPU (run queue): ${[...u.runQueue].map(([g, s]) => `${g} ${cores(s)}`).join(', ')}` +
+    `  runnable but waiting for a CPU (run queue, summed over each group's processes): ` +
+      [...u.runQueue]
+        .map(([g, s]) => `${g} ${((s / u.seconds) * 100).toFixed(0)}% of the wall time`)
+        .join(', ') +
       (u.cpuPressure === null
         ? ''
-        : `; some task waited for a CPU ${(u.cpuPressure * 100).toFixed(0)}% of the time`),
+        : `; some task of the machine waited for a CPU ${(u.cpuPressure * 100).toFixed(0)}% of the time`),
   );
   for (const [g, list] of u.perProcess)
     if (list.length > 1) console.log(`  ${g}, each: ${list.map((s) => cores(s)).join(', ')}`);

@@ -10,7 +10,7 @@
 // idle), and each worker's /metrics (claimed, sent, ticks, send time, CPU, event-loop lag; queue lag and
 // depth from worker 1 every 5 s).
 //
-// Ingestion: `--events` Segment track events (default 40,000) posted as /v1/batch calls of 100 by
+// Ingestion: `--events` Segment track events (default 100,000) posted as /v1/batch calls of 100 by
 // `--clients` concurrent clients (default 4) spread round-robin over 1 and 2 `baton serve` processes on one
 // fresh database; events/s and latency per call against the same events inserted by as many bare `pg`
 // connections as multi-row INSERT … ON CONFLICT DO NOTHING of 100 into a fresh events table.
@@ -255,7 +255,7 @@ export async function run(args: string[]): Promise<void> {
     await dispatchPart(Number(arg(args, '--touches', '200000')), list(args, '--workers', '1,2,4'));
   if (!args.includes('--no-ingest'))
     await ingestPart(
-      Number(arg(args, '--events', '40000')),
+      Number(arg(args, '--events', '100000')),
       Number(arg(args, '--clients', '4')),
       list(args, '--serves', '1,2'),
     );
