@@ -99,6 +99,12 @@ async function bareQueue(url: string, rows: number, clients: number): Promise<nu
   return t.ms;
 }
 
+/** Cores the workers and their backends used together over the drain. */
+function runCores(r: DispatchRun): number {
+  if (!r.usage) return 0;
+  return ((r.usage.cpu.get('workers') ?? 0) + (r.usage.cpu.get('postgres backends') ?? 0)) / r.usage.seconds;
+}
+
 function printDispatch(r: DispatchRun, baselineRate: number): void {
   console.log(
     `\nPostgreSQL, ${r.workers} worker process${r.workers > 1 ? 'es' : ''}, ${fmt(r.touches)} log touches, drained in ${(r.ms / 1000).toFixed(1)} s`,
@@ -107,7 +113,14 @@ function printDispatch(r: DispatchRun, baselineRate: number): void {
     { label: `  Baton, ${r.workers} × baton worker`, value: r.rate, unit: 'touches/s' },
     { label: `  bare SKIP LOCKED queue, ${r.workers} connection(s)`, value: baselineRate, unit: 'rows/s' },
   );
-  if (r.usage) printUsage(r.usage);
+  if (r.usage) {
+    printUsage(r.usage);
+    const perTouch = (group: string): string =>
+      (((r.usage!.cpu.get(group) ?? 0) / r.touches) * 1e6).toFixed(0);
+    console.log(
+      `  CPU per touch: workers ${perTouch('workers')} µs, postgres backends ${perTouch('postgres backends')} µs`,
+    );
+  }
   r.perWorker.forEach((w, i) =>
     console.log(
       `  worker ${i + 1} /metrics: claimed ${fmt(w.claimed)}, sent ${fmt(w.sent)}, ${fmt(w.ticks)} ticks, ` +
@@ -130,7 +143,7 @@ async function dispatchPart(touches: number, workerCounts: number[]): Promise<vo
   console.log(
     `scale / dispatch: ${fmt(touches)} log touches on fresh PostgreSQL databases, worker processes ${workerCounts.join(', ')}`,
   );
-  const rows: Array<{ workers: number; rate: number; base: number }> = [];
+  const rows: Array<{ workers: number; rate: number; base: number; cores: number }> = [];
   for (const workers of workerCounts) {
     let baseMs = 0;
     const r = await dispatchOnPg(touches, workers, true, async (url) => {
@@ -138,7 +151,7 @@ async function dispatchPart(touches: number, workerCounts: number[]): Promise<vo
     });
     const base = (touches / baseMs) * 1000;
     printDispatch(r, base);
-    rows.push({ workers, rate: r.rate, base });
+    rows.push({ workers, rate: r.rate, base, cores: runCores(r) });
   }
   const one = rows.find((r) => r.workers === 1);
   if (one) {
@@ -146,7 +159,8 @@ async function dispatchPart(touches: number, workerCounts: number[]): Promise<vo
     for (const r of rows)
       console.log(
         `  ${r.workers} worker(s): ${fmt(r.rate)} touches/s = ${(r.rate / one.rate).toFixed(2)}×; ` +
-          `bare queue ${fmt(r.base)} rows/s = ${(r.base / one.base).toFixed(2)}×`,
+          `bare queue ${fmt(r.base)} rows/s = ${(r.base / one.base).toFixed(2)}×; ` +
+          `CPU the run obtained (workers + backends) ${r.cores.toFixed(2)} cores = ${(r.cores / one.cores).toFixed(2)}×`,
       );
     const two = rows.find((r) => r.workers === 2);
     if (two)
