@@ -13,7 +13,7 @@
 // Ingestion: `--events` Segment track events (default 100,000) posted as /v1/batch calls of 100 by
 // `--clients` concurrent clients (default 4) spread round-robin over 1 and 2 `baton serve` processes on one
 // fresh database; events/s and latency per call against the same events inserted by as many bare `pg`
-// connections as multi-row INSERT … ON CONFLICT DO NOTHING of 100 into a fresh events table.
+// connections as multi-row INSERTs of 100 into a fresh (partitioned) events table.
 //
 //   npm run bench -- scale [--touches 200000] [--workers 1,2,4] [--events 40000] [--clients 4]
 //                          [--serves 1,2] [--no-dispatch] [--no-ingest]

@@ -79,7 +79,7 @@ export async function buildApp(
   registerOps(app, ctx, options.ops);
   await registerSecurityHeaders(app);
   const limits = options.rateLimit ?? DEFAULT_RATE_LIMITS;
-  if (limits) await registerRateLimits(app, limits);
+  if (limits) await registerRateLimits(app, limits, ctx.store.db);
 
   await app.register(swagger, {
     openapi: {

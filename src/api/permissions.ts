@@ -122,6 +122,13 @@ export function permissionsMarkdown(routes: RoutePermission[]): string {
     'authenticate by themselves. Roles and their scopes: `src/domain/roles.ts`; the choices:',
     '`docs/decisions/0015-roles-approvals-audit.md`.',
     '',
+    "A sales rep marked yes on a read route sees only the accounts they own, those accounts' contacts and",
+    'what those contacts did (contacts, accounts, events, timelines, list members, template renders); another',
+    "rep's contact or account answers 404, as a missing id does, so its existence does not leak. Lists,",
+    "audiences, the calendar, segments' rules and campaign reports show a sales rep the same aggregate counts",
+    'as anyone. Routes whose answer names people across the workspace (suppressions, segment previews, audience',
+    "exports) are not a sales rep's. The choices: `docs/decisions/0023-sales-rep-reach-and-shared-limits.md`.",
+    '',
     `| method | path | key scope | ${ROLES.join(' | ')} |`,
     `|---|---|---|${ROLES.map(() => '---').join('|')}|`,
   ];

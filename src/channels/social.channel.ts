@@ -21,7 +21,7 @@ import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
 import { blockedReason, checkTargetUrl, guardedAgent, isBlockedAddress } from './http-guard.js';
 import { LogChannel } from './log.channel.js';
-import { SIGNATURE_HEADER, signWebhook, webhookSigningSecret } from './webhook-signature.js';
+import { SIGNATURE_HEADER, signWebhook, signingSecrets } from './webhook-signature.js';
 
 export interface SocialChannelOptions {
   /** Signs tracked links and each workspace's webhook signing secret (BATON_SECRET). */
@@ -165,11 +165,7 @@ export class SocialChannel implements Channel {
         image_url: post.imageUrl,
       },
     });
-    const secret = webhookSigningSecret(
-      this.options.secret,
-      post.workspaceId,
-      settings.webhooks.secret_version,
-    );
+    const secrets = signingSecrets(this.options.secret, post.workspaceId, settings.webhooks, now);
     const timeoutMs = this.options.timeoutMs ?? 10_000;
     try {
       const res = await request(checked.url, {
@@ -178,7 +174,7 @@ export class SocialChannel implements Channel {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Baton-Social/1',
-          [SIGNATURE_HEADER]: signWebhook(secret, Math.floor(now / 1000), body),
+          [SIGNATURE_HEADER]: signWebhook(secrets, Math.floor(now / 1000), body),
           'idempotency-key': post.id,
         },
         body,

@@ -1,6 +1,8 @@
 // Webhook signatures: each workspace's signing secret is derived from the instance secret (BATON_SECRET) and
 // the workspace id, so nothing secret is stored per workspace and a leaked secret of one workspace says
 // nothing about another's. The signature is HMAC-SHA256 over `timestamp + "." + body` (docs/webhooks.md).
+// After a rotation, requests carry a second `v1=` signature made with the previous secret until its grace
+// period ends, so receivers can switch secrets whenever they like within it.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'baton-signature';
@@ -13,10 +15,43 @@ export function webhookSigningSecret(instanceSecret: string, workspaceId: string
   return `whsec_${mac}`;
 }
 
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`. */
-export function signWebhook(secret: string, timestampSeconds: number, body: string): string {
-  const v1 = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
-  return `t=${timestampSeconds},v1=${v1}`;
+/** The workspace's webhook settings that name its secrets (see src/domain/workspace-settings.ts). */
+export interface SigningSettings {
+  secret_version: number;
+  previous_secret: { version: number; valid_until: string } | null;
+}
+
+/**
+ * The secrets to sign with at `now` (epoch ms): the current one first, then the previous one while its grace
+ * period lasts (`valid_until` excluded).
+ */
+export function signingSecrets(
+  instanceSecret: string,
+  workspaceId: string,
+  settings: SigningSettings,
+  now: number,
+): string[] {
+  const secrets = [webhookSigningSecret(instanceSecret, workspaceId, settings.secret_version)];
+  const previous = settings.previous_secret;
+  if (previous && previous.version !== settings.secret_version && now < Date.parse(previous.valid_until)) {
+    secrets.push(webhookSigningSecret(instanceSecret, workspaceId, previous.version));
+  }
+  return secrets;
+}
+
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`, with one `v1=` per secret in the order
+ * given (the current secret first; a receiver accepts the request when any of them matches its secret).
+ */
+export function signWebhook(
+  secret: string | readonly string[],
+  timestampSeconds: number,
+  body: string,
+): string {
+  const v1 = (typeof secret === 'string' ? [secret] : secret).map(
+    (s) => `v1=${createHmac('sha256', s).update(`${timestampSeconds}.${body}`).digest('hex')}`,
+  );
+  return [`t=${timestampSeconds}`, ...v1].join(',');
 }
 
 /**

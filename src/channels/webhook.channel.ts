@@ -17,7 +17,7 @@ import {
   type OutboundPolicy,
 } from './http-guard.js';
 import { renderText, textScope } from './text-render.js';
-import { SIGNATURE_HEADER, signWebhook, webhookSigningSecret } from './webhook-signature.js';
+import { SIGNATURE_HEADER, signWebhook, signingSecrets } from './webhook-signature.js';
 
 export interface WebhookChannelOptions {
   /** The instance secret each workspace's signing secret derives from (BATON_SECRET). */
@@ -95,7 +95,7 @@ export class WebhookChannel implements Channel {
     if (!checked.ok) return { status: 'failed', error: `webhook.url ${checked.reason}` };
 
     const body = JSON.stringify(await this.payload(m));
-    const secret = webhookSigningSecret(this.options.secret, m.workspaceId, settings.webhooks.secret_version);
+    const secrets = signingSecrets(this.options.secret, m.workspaceId, settings.webhooks, m.now);
     const timestamp = Math.floor(m.now / 1000);
     let res: Awaited<ReturnType<typeof request>>;
     try {
@@ -105,7 +105,7 @@ export class WebhookChannel implements Channel {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Baton-Webhooks/1',
-          [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body),
+          [SIGNATURE_HEADER]: signWebhook(secrets, timestamp, body),
           'idempotency-key': m.idempotencyKey,
           'baton-touch-id': m.touchId,
         },

@@ -52,11 +52,23 @@ export const workspaceSettingsSchema = z
         allow_private_hosts: z.boolean().default(false),
         /** When not empty, the only hosts webhooks may post to (`*.example.com` for subdomains). */
         allowed_hosts: z.array(z.string().min(1)).default([]),
-        /** Bump to rotate the workspace's webhook signing secret. */
+        /** Bump to rotate the workspace's webhook signing secret (or POST …/signing-secret/rotate). */
         secret_version: z.number().int().positive().default(1),
+        /**
+         * The secret before the last rotation: requests carry a second signature made with it until
+         * `valid_until` (the grace period receivers have to switch; docs/webhooks.md).
+         */
+        previous_secret: z
+          .object({
+            version: z.number().int().positive(),
+            valid_until: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
+          })
+          .strict()
+          .nullable()
+          .default(null),
       })
       .strict()
-      .default({ allow_private_hosts: false, allowed_hosts: [], secret_version: 1 }),
+      .default({ allow_private_hosts: false, allowed_hosts: [], secret_version: 1, previous_secret: null }),
     /** SMS steps: the sending number and quiet hours in the contact's zone (docs/sms.md). */
     sms: z
       .object({

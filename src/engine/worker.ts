@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats } from './dispatcher.js';
 import { SocialChannel } from '../channels/social.channel.js';
 import { nextPostDueAt } from '../store/social-posts.repository.js';
+import { PartitionJob } from './partition-job.js';
 import { RetentionJob } from './retention-job.js';
 import { nextTaskExpiry, tickTasks } from './tasks.js';
 
@@ -47,6 +48,7 @@ export class Worker {
   private wake: (() => void) | null = null;
   private lastDynamic = new Map<string, number>();
   private readonly retention: RetentionJob;
+  private readonly partitions: PartitionJob;
 
   constructor(
     private readonly store: Store,
@@ -60,6 +62,7 @@ export class Worker {
       leaseMs: options.leaseMs,
     });
     this.retention = new RetentionJob(store);
+    this.partitions = new PartitionJob(store);
   }
 
   /** One pass at the clock's current time. */
@@ -73,6 +76,7 @@ export class Worker {
       enrolled += await this.enrollDynamic(ws.id, now);
       await this.retention.run(ws, now);
     }
+    await this.partitions.run(workspaces, now);
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
     // Campaign social posts due now are published (once each) through their accounts' webhooks.
     const social = this.channels.get('social');

@@ -10,6 +10,7 @@ import { parseSmtpUrl } from '../channels/email.channel.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { realClock, type Clock } from '../engine/clock.js';
 import { openStore, type Store } from '../store/db.js';
+import { missingEventPartitions, partitionName } from '../store/event-partitions.js';
 import { pendingMigrations } from '../store/migrate.js';
 import { readSecretKeys, unseal } from '../store/secret-box.js';
 
@@ -71,6 +72,9 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
           },
     );
     out.push(await checkSkew(store, options.clock ?? realClock, options.maxSkewMs ?? 2000));
+    if (store.dialect === 'postgres' && pending.length === 0) {
+      out.push(await checkPartitions(store, (options.clock ?? realClock).now()));
+    }
     const smtp = await smtpUrls(store, config, pending.length === 0);
     for (const url of smtp.urls) {
       out.push(await checkSmtp(url, options.smtpTimeoutMs ?? 5000));
@@ -131,6 +135,20 @@ async function checkSkew(store: Store, clock: Clock, maxSkewMs: number): Promise
   }
   if (Math.abs(skew) > maxSkewMs / 4) return { name: 'clock', status: 'warning', detail: text };
   return { name: 'clock', status: 'ok', detail: text };
+}
+
+/** Months of `events` from this one on without their partition (their events would go to the default one). */
+async function checkPartitions(store: Store, now: number): Promise<DoctorCheck> {
+  const missing = await missingEventPartitions(store.db, now);
+  if (missing.length === 0)
+    return { name: 'event partitions', status: 'ok', detail: 'this month and the next 3 exist' };
+  return {
+    name: 'event partitions',
+    status: 'warning',
+    detail:
+      `missing ${missing.map(partitionName).join(', ')}: their events go to events_default until a worker ` +
+      'creates them (hourly) or `baton migrate` runs; check that a worker is running',
+  };
 }
 
 /** The relay and every sender's SMTP URL (stored sealed: opened with the configured secrets). */

@@ -1,15 +1,18 @@
 // Request rate limits of the HTTP surfaces: /api/v1 per API key (or session) and per address, ingestion
 // (/v1/*) per write key and per address, tracking and unsubscribe (/t/*, /u/*) per address. Counting is
-// @fastify/rate-limit's fixed windows; its counters live in `ClockStore`, which reads time from a `Clock`
-// so tests can step through a window. In memory and per process: with N `serve` processes behind a
-// balancer a client gets at most N times the limit, which is what a limit against runaway scripts and
-// floods needs (not billing accuracy).
+// @fastify/rate-limit's fixed windows, read from a `Clock` so tests can step through a window. The counters
+// live in memory (`clockStore`, per process) or in the database (`databaseStore`, src/ops/rate-limit-store.ts),
+// which `baton serve` uses on PostgreSQL so N processes behind a balancer share one limit (decision 0023).
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../api/errors.js';
 import { BatonError } from '../domain/errors.js';
 import { realClock, type Clock } from '../engine/clock.js';
+import type { DialectName } from '../store/db.js';
+import type { Database } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import { databaseStore } from './rate-limit-store.js';
 
 /** At most `max` requests per `windowMs` (a fixed window that starts at a key's first request). */
 export interface Limit {
@@ -26,8 +29,23 @@ export interface RateLimits {
    * app's clock: the demo runs weeks of simulated time in seconds, but a limit protects real resources.
    */
   clock?: Clock;
-  /** Counters kept per limit before expired ones are swept (default 10,000). */
+  /** Counters kept per limit before expired ones are swept (default 10,000; memory only). */
   maxKeys?: number;
+  /**
+   * Where the counters live: `memory` (this process; the default) or `database` (the `rate_limit_hits`
+   * table, shared by every process on the database). `baton serve` picks `rateLimitStoreFor(dialect)`.
+   */
+  store?: RateLimitStore;
+}
+
+export type RateLimitStore = 'memory' | 'database';
+
+/**
+ * PostgreSQL: the database, since several serve processes may share it. SQLite: memory, since one serve
+ * process owns the file (and a write per request would queue behind SQLite's one writer).
+ */
+export function rateLimitStoreFor(dialect: DialectName): RateLimitStore {
+  return dialect === 'postgres' ? 'database' : 'memory';
 }
 
 const MINUTE = 60_000;
@@ -210,10 +228,16 @@ interface Checker {
  * before the body is read. Over a limit: 429, `Retry-After` (whole seconds to the window's end) and
  * `rate_limited` naming the limit.
  */
-export async function registerRateLimits(app: FastifyInstance, limits: RateLimits): Promise<void> {
+export async function registerRateLimits(
+  app: FastifyInstance,
+  limits: RateLimits,
+  db?: Kysely<Database>,
+): Promise<void> {
+  const clock = limits.clock ?? realClock;
+  if (limits.store === 'database' && !db) throw new Error('the database rate-limit store needs the database');
   await app.register(rateLimit, {
     global: false,
-    store: clockStore(limits.clock ?? realClock, limits.maxKeys),
+    store: limits.store === 'database' && db ? databaseStore(db, clock) : clockStore(clock, limits.maxKeys),
   });
   const byAddress = (req: FastifyRequest) => `ip:${req.ip}`;
   const checkers: Record<Surface, Checker[]> = { api: [], ingest: [], tracking: [] };
@@ -227,7 +251,8 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
       check: app.createRateLimit({
         max: limit.max,
         timeWindow: limit.windowMs,
-        keyGenerator: (req) => key(req) ?? '',
+        // The limit's name first: one table (or one process) holds the counters of every limit.
+        keyGenerator: (req) => `${surface}.${dim}:${key(req) ?? ''}`,
       }) as Checker['check'],
     });
   };

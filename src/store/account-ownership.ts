@@ -37,3 +37,12 @@ export async function ownsAccount(
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The ids of the workspace's contacts whose account the user owns, as a subquery. */
+export function ownedContactIds(db: Kysely<Database>, workspaceId: string, owner: AccountOwner) {
+  return db
+    .selectFrom('contacts')
+    .select('contacts.id')
+    .where('contacts.workspace_id', '=', workspaceId)
+    .where('contacts.account_id', 'in', ownedAccountIds(db, workspaceId, owner));
+}

@@ -18,6 +18,14 @@ export interface AuditActor {
   role?: Role | null;
 }
 
+/**
+ * The workspace id of entries that belong to the installation rather than a workspace: failed sign-ins of
+ * an email no user has, when the request names no existing workspace. No workspace has this id (theirs
+ * start with `ws_`), so no workspace admin reads these; the operator does, with
+ * `AuditRepository.list(INSTANCE_AUDIT_WORKSPACE, …)` or SQL.
+ */
+export const INSTANCE_AUDIT_WORKSPACE = '_instance';
+
 export interface AuditEntry {
   workspaceId: string;
   /** The clock's instant (epoch ms). */

@@ -48,6 +48,6 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
   throw new Error(`BATON_DB must be sqlite:PATH or a postgres:// URL, got ${JSON.stringify(url)}`);
 }
 
-export function isPostgres(db: Kysely<unknown>): boolean {
+export function isPostgres<DB>(db: Kysely<DB>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }

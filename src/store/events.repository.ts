@@ -1,6 +1,9 @@
 // The append-only event table: touch events from channels and customer events from ingestion. A repeated
-// producer message id is accepted and stored once.
-import type { Insertable, Kysely, Selectable } from 'kysely';
+// producer message id is accepted and stored once: by the unique index on SQLite, by the claim in
+// `event_message_ids` (a trigger in the insert's own statement) on PostgreSQL, where `events` is partitioned
+// by month (decision 0021).
+import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from 'kysely';
+import { isPostgres } from './db.js';
 import { BatonError } from '../domain/errors.js';
 import { checkLimit, decodeCursor, encodeCursor, type Page, type PageRequest } from './cursor.js';
 import type { Database } from './schema.js';
@@ -49,15 +52,44 @@ export function eventRow(e: NewEvent): Insertable<Database['events']> {
 /** Appends events; rows whose (workspace, message id) already exists are skipped. Returns how many were new. */
 export async function appendEvents(db: Kysely<Database>, events: readonly NewEvent[]): Promise<number> {
   let inserted = 0;
+  const pg = isPostgres(db);
   for (let i = 0; i < events.length; i += 200) {
-    const r = await db
-      .insertInto('events')
-      .values(events.slice(i, i + 200).map(eventRow))
-      .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
-      .executeTakeFirst();
+    const insert = db.insertInto('events').values(events.slice(i, i + 200).map(eventRow));
+    // PostgreSQL: the claim trigger skips a row whose id is taken, and skipped rows are not counted.
+    const r = await (
+      pg ? insert : insert.onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
+    ).executeTakeFirst();
     inserted += Number(r.numInsertedOrUpdatedRows ?? 0);
   }
   return inserted;
+}
+
+/** Which of these producer message ids the workspace has already stored. */
+export async function storedMessageIds(
+  db: Kysely<Database>,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  const pg = isPostgres(db);
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = pg
+      ? await db
+          .selectFrom('event_message_ids')
+          .select('message_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('message_id', 'in', chunk)
+          .execute()
+      : await db
+          .selectFrom('events')
+          .select('message_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('message_id', 'in', chunk)
+          .execute();
+    for (const r of rows) if (r.message_id !== null) out.add(r.message_id);
+  }
+  return out;
 }
 
 export interface StoredEvent {
@@ -85,6 +117,8 @@ export interface EventFilter {
   from?: number;
   /** occurred_at < to (epoch ms). */
   to?: number;
+  /** Only the events this condition admits (the caller's visibility, e.g. a sales rep's accounts). */
+  visible?: (eb: ExpressionBuilder<Database, 'events'>) => Expression<SqlBool>;
 }
 
 function toStoredEvent(row: Selectable<Database['events']>): StoredEvent {
@@ -127,6 +161,7 @@ export async function listEvents(
   if (filter.type !== undefined) q = q.where('type', '=', filter.type);
   if (filter.from !== undefined) q = q.where('occurred_at', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('occurred_at', '<', filter.to);
+  if (filter.visible !== undefined) q = q.where(filter.visible);
   const rows = (
     await q
       .orderBy('seq')

@@ -4,7 +4,7 @@
 // events before them are written, so a merge re-points those events as it does on the per-message path.
 import type { Store } from './db.js';
 import { newId } from './ids.js';
-import { appendEvents, type NewEvent } from './events.repository.js';
+import { appendEvents, storedMessageIds, type NewEvent } from './events.repository.js';
 import { resolveContact, type IdentityKind } from './identity.js';
 import type { TrackingMessage } from './ingest.js';
 
@@ -26,24 +26,6 @@ async function knownIdentities(
       .where('value', 'in', values.slice(i, i + CHUNK))
       .execute();
     for (const r of rows) out.set(r.value, r.contact_id);
-  }
-  return out;
-}
-
-async function storedMessageIds(
-  store: Store,
-  workspaceId: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await store.db
-      .selectFrom('events')
-      .select('message_id')
-      .where('workspace_id', '=', workspaceId)
-      .where('message_id', 'in', ids.slice(i, i + CHUNK))
-      .execute();
-    for (const r of rows) if (r.message_id !== null) out.add(r.message_id);
   }
   return out;
 }
@@ -126,7 +108,7 @@ export async function ingestEventRun(
   toEvent: (m: TrackingMessage, contactId: string) => NewEvent,
 ): Promise<number> {
   const ids = [...new Set(messages.flatMap((m) => (m.messageId === null ? [] : [m.messageId])))];
-  const seen = await storedMessageIds(store, workspaceId, ids);
+  const seen = await storedMessageIds(store.db, workspaceId, ids);
   const fresh = messages.filter((m) => {
     if (m.messageId === null) return true;
     if (seen.has(m.messageId)) return false;

@@ -5,7 +5,7 @@
 // identify, group and alias go through Kysely message by message, on both dialects.
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.js';
-import { appendEvents, eventRow, type NewEvent } from './events.repository.js';
+import { appendEvents, eventRow, storedMessageIds, type NewEvent } from './events.repository.js';
 import {
   aliasIdentity,
   groupContact,
@@ -244,13 +244,7 @@ export async function ingestMessages(
 }
 
 async function seen(store: Store, workspaceId: string, messageId: string): Promise<boolean> {
-  const row = await store.db
-    .selectFrom('events')
-    .select('seq')
-    .where('workspace_id', '=', workspaceId)
-    .where('message_id', '=', messageId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await storedMessageIds(store.db, workspaceId, [messageId])).size > 0;
 }
 
 async function applyIdentity(

@@ -2,6 +2,7 @@
 // this workspace's contacts or accounts; target-account lists can also be filled from account domains.
 import { BatonError } from '../domain/errors.js';
 import { normalizeDomain } from '../domain/contact.js';
+import { ownedAccountIds, ownedContactIds, type AccountOwner } from './account-ownership.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
 import { isUniqueViolation } from './segments/unique.js';
@@ -152,11 +153,14 @@ export class ListsRepository {
     });
   }
 
-  /** Member ids in insertion-independent (id) order, paged by the last id seen. */
+  /**
+   * Member ids in insertion-independent (id) order, paged by the last id seen; with `ownedBy`, only the
+   * members (contacts or accounts) of the accounts that user owns.
+   */
   async members(
     workspaceId: string,
     ref: string,
-    page: { limit?: number; after?: string } = {},
+    page: { limit?: number; after?: string; ownedBy?: AccountOwner } = {},
   ): Promise<{ ids: string[]; next?: string }> {
     const list = await this.get(workspaceId, ref);
     const limit = Math.min(page.limit ?? 100, 1000);
@@ -168,6 +172,16 @@ export class ListsRepository {
       .orderBy('member_id')
       .limit(limit + 1);
     if (page.after) q = q.where('member_id', '>', page.after);
+    if (page.ownedBy) {
+      const db = this.store.db;
+      q = q.where(
+        'member_id',
+        'in',
+        list.kind === 'account'
+          ? ownedAccountIds(db, workspaceId, page.ownedBy)
+          : ownedContactIds(db, workspaceId, page.ownedBy),
+      );
+    }
     const rows = await q.execute();
     const ids = rows.slice(0, limit).map((r) => r.member_id);
     return rows.length > limit ? { ids, next: ids[ids.length - 1] } : { ids };

@@ -21,13 +21,20 @@ class FolderMigrationProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(store: Store): Promise<MigrationResult[]> {
+  return migrateUpTo(store);
+}
+
+/** Applies pending migrations up to and including `name` (all of them without it). */
+export async function migrateUpTo(store: Store, name?: string): Promise<MigrationResult[]> {
   const migrator = new Migrator({
     db: store.db,
     provider: new FolderMigrationProvider(),
     migrationTableName: 'baton_migrations',
     migrationLockTableName: 'baton_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (name === undefined
+    ? migrator.migrateToLatest()
+    : migrator.migrateTo(name));
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(

@@ -97,6 +97,12 @@ export interface EventsTable {
   channel: string | null;
 }
 
+/** PostgreSQL only: the producer message ids a workspace has stored, claimed by a trigger on `events`. */
+export interface EventMessageIdsTable {
+  workspace_id: string;
+  message_id: string;
+}
+
 export interface EnrollmentsTable {
   id: string;
   workspace_id: string;
@@ -447,6 +453,17 @@ export interface SignInFailuresTable {
   locked_until: number | null;
 }
 
+/** A request counter of one limit and key, shared by every serve process (src/ops/rate-limit-store.ts). */
+export interface RateLimitHitsTable {
+  /** `<limit name>:<caller key>`, e.g. `api.perIp:ip:203.0.113.7`. */
+  key: string;
+  /** Start of the key's current fixed window (epoch ms, the limiter's clock). */
+  window_start: number;
+  hits: number;
+  /** window_start + the limit's window: when the row may be swept. */
+  expires_at: number;
+}
+
 export interface ApprovalsTable {
   id: string;
   workspace_id: string;
@@ -490,6 +507,7 @@ export interface Database {
   contacts: ContactsTable;
   contact_reach: ContactReachTable;
   events: EventsTable;
+  event_message_ids: EventMessageIdsTable;
   enrollments: EnrollmentsTable;
   touches: TouchesTable;
   channel_log: ChannelLogTable;
@@ -516,6 +534,7 @@ export interface Database {
   auto_winner_decisions: AutoWinnerDecisionsTable;
   user_sessions: UserSessionsTable;
   sign_in_failures: SignInFailuresTable;
+  rate_limit_hits: RateLimitHitsTable;
   approvals: ApprovalsTable;
   audit_log: AuditLogTable;
 }

@@ -49,6 +49,29 @@ export class WorkspacesRepository {
     return (await this.findByName(name))!;
   }
 
+  /**
+   * Reads the settings, lets `change` derive the new ones and writes them, as one transaction holding the
+   * workspace row (PostgreSQL: `FOR UPDATE`; SQLite has one writer), so two concurrent changes never both
+   * start from the same settings and lose one. Returns the settings written.
+   */
+  async changeSettings(
+    id: string,
+    change: (settings: Record<string, unknown>) => Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    return this.store.db.transaction().execute(async (trx) => {
+      let q = trx.selectFrom('workspaces').select('settings').where('id', '=', id);
+      if (this.store.dialect === 'postgres') q = q.forUpdate();
+      const row = await q.executeTakeFirst();
+      const next = change(fromJson<Record<string, unknown>>(row?.settings, {}));
+      await trx
+        .updateTable('workspaces')
+        .set({ settings: toJson(next) })
+        .where('id', '=', id)
+        .execute();
+      return next;
+    });
+  }
+
   async updateSettings(id: string, settings: Record<string, unknown>): Promise<void> {
     await this.store.db
       .updateTable('workspaces')

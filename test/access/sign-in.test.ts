@@ -4,7 +4,8 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditRepository } from '../../src/store/audit.repository.js';
+import { createHash } from 'node:crypto';
+import { AuditRepository, INSTANCE_AUDIT_WORKSPACE } from '../../src/store/audit.repository.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { apiFor } from '../api/api-harness.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
@@ -97,6 +98,71 @@ describe.each(dialects)('sign-in lockout and session expiry on %s', (dialect) =>
     expect(Number(locked.headers['retry-after'])).toBe(900);
     // The same user from another address is not locked: the email itself had no failure.
     expect((await signIn({ email, password }, '198.51.100.9')).statusCode).toBe(200);
+  });
+
+  it('audits a failed sign-in of an unknown email without creating a user or saying the email is unknown', async () => {
+    const users = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await users();
+    const stranger = `Stranger-${ws}@Example.com`;
+    const digest = `sha256:${createHash('sha256').update(stranger.toLowerCase()).digest('hex')}`;
+    const unknown = await signIn({ email: stranger, password: 'whatever it is' });
+    const wrong = await signIn({ email, password: 'not the password' });
+    // The same answer for an unknown email as for a wrong password.
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json()).toEqual(wrong.json());
+    expect(await users()).toBe(before);
+
+    const audit = new AuditRepository(store);
+    const instance = await audit.list(INSTANCE_AUDIT_WORKSPACE, { target: digest, limit: 10 });
+    expect(instance.data).toHaveLength(1);
+    expect(instance.data[0]).toMatchObject({
+      action: 'user.sign_in_failed',
+      actor: { type: 'anonymous', id: null },
+      target: { type: 'unknown_email', id: digest },
+      ip: address,
+    });
+    // The typed text is not stored, only its digest.
+    expect(JSON.stringify(instance.data)).not.toContain(stranger.toLowerCase());
+
+    // Naming the workspace records it there, where the workspace's admin reads it.
+    const { name } = await store.db
+      .selectFrom('workspaces')
+      .select('name')
+      .where('id', '=', ws)
+      .executeTakeFirstOrThrow();
+    await signIn({ email: stranger, password: 'whatever it is', workspace: name });
+    const named = await audit.list(ws, { target: digest, limit: 10 });
+    expect(named.data.map((e) => e.action)).toEqual(['user.sign_in_failed']);
+    // A named workspace that does not exist falls back to the installation's trail.
+    await signIn({ email: stranger, password: 'whatever it is', workspace: `no-such-${ws}` });
+    expect((await audit.list(INSTANCE_AUDIT_WORKSPACE, { target: digest, limit: 10 })).data).toHaveLength(2);
+  });
+
+  it('takes about as long for an unknown email as for a wrong password (scrypt runs on a dummy hash)', async () => {
+    const timed = async (body: Record<string, unknown>) => {
+      const start = performance.now();
+      expect((await signIn(body)).statusCode).toBe(401);
+      return performance.now() - start;
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    // Interleaved, 4 of each (a 5th wrong password would lock the email).
+    for (let i = 0; i < 4; i++) {
+      wrong.push(await timed({ email, password: `wrong ${i}` }));
+      unknown.push(await timed({ email: `nobody-${i}-${ws}@example.com`, password: `wrong ${i}` }));
+    }
+    // A lookup and two inserts without scrypt take a few milliseconds; scrypt at N=2^15 takes tens to
+    // hundreds. Without the dummy hash the ratio would be near 0.05; the bound leaves room for a busy machine.
+    expect(median(unknown) / median(wrong)).toBeGreaterThan(0.4);
   });
 
   it('failures older than the window do not count', async () => {

@@ -220,6 +220,59 @@ describe.each(dialects)('email API and inbound parsing on %s', (dialect) => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('renders unsaved step content for a contact: the inline body with Liquid and UTM, or a template; names the gaps', async () => {
+    const ws = await newWorkspace(store);
+    const auth = await bearer(store, ws, ['read']);
+    const c = await contact(ws, 'Ada', { plan: 'pro' });
+    const render = (payload: Record<string, unknown>) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/content/render',
+        headers: { authorization: auth },
+        payload,
+      });
+    const r = await render({
+      contact_id: c.id,
+      step_id: 'invite',
+      subject: '{{ contact.first_name }}, join us',
+      body: 'Hi {{ contact.first_name }} on {{ contact.plan }}: https://example.com/w',
+    });
+    expect(r.statusCode).toBe(200);
+    const out = r.json() as { subject: string; html: string | null; text: string; links: string[] };
+    expect(out.subject).toBe('Ada, join us');
+    expect(out.html).toBeNull();
+    expect(out.text).toContain('Hi Ada on pro: ');
+    expect(out.links).toEqual([
+      'https://example.com/w?utm_source=baton&utm_medium=email&utm_campaign=preview&utm_content=invite',
+    ]);
+    expect(out.text).toContain('Unsubscribe: http://localhost:4400/u/');
+    const transactional = await render({ contact_id: c.id, body: 'Receipt', purpose: 'transactional' });
+    expect(transactional.statusCode).toBe(200);
+    expect((transactional.json() as { text: string }).text).not.toContain('Unsubscribe');
+
+    await new TemplatesRepository(store).upsert(
+      ws,
+      { id: 'templates/hello.liquid', kind: 'liquid', source: '<p>Hello {{ contact.first_name }}</p>' },
+      T0,
+    );
+    const t = await render({ contact_id: c.id, template: 'templates/hello.liquid' });
+    expect(t.statusCode).toBe(200);
+    expect((t.json() as { html: string }).html).toContain('<p>Hello Ada</p>');
+
+    const nothing = await render({ contact_id: c.id });
+    expect(nothing.statusCode).toBe(422);
+    expect(nothing.json()).toMatchObject({ error: { details: { issues: [{ path: 'body.body' }] } } });
+    const stranger = await render({ contact_id: 'ct_nobody', body: 'Hi' });
+    expect(stranger.statusCode).toBe(404);
+    const noScope = await app.inject({
+      method: 'POST',
+      url: '/api/v1/content/render',
+      headers: { authorization: await bearer(store, ws, ['ingest']) },
+      payload: { contact_id: c.id, body: 'Hi' },
+    });
+    expect(noScope.statusCode).toBe(403);
+  });
+
   it('turns delivery reports into hard and soft bounces of the right touch, and auto-replies into no reply', async () => {
     const ws = await newWorkspace(store);
     const hard = await contact(ws, 'Hal');

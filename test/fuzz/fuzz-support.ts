@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { isBatonError } from '../../src/domain/errors.js';
 import type { Store } from '../../src/store/db.js';
+import { newId } from '../../src/store/ids.js';
 
 const SCALE = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 1;
 // `npm test` runs a fixed seed, so CI answers the same way for the same code; FUZZ_SEED=random explores new
@@ -176,4 +177,76 @@ export async function rowCounts<T extends string>(
     out[t] = Number(r.n);
   }
   return out;
+}
+
+/**
+ * One subscribed contact with an active enrollment in campaign `launch` and one email touch already sent
+ * to them (Message-ID `<touch id@mail.example.org>`): what a reply, a bounce or a tracking link refers to.
+ */
+export async function seedSentTouch(
+  store: Store,
+  ws: string,
+  at: number,
+  opts: { email: string; details?: unknown },
+): Promise<{ contact: string; touch: string }> {
+  const contact = newId('ct', at);
+  await store.db
+    .insertInto('contacts')
+    .values({
+      id: contact,
+      workspace_id: ws,
+      email: opts.email,
+      subscription_status: 'subscribed',
+      sms_consent: 0,
+      attributes: '{}',
+      created_at: at,
+      updated_at: at,
+    })
+    .execute();
+  const enrollment = newId('enr', at);
+  await store.db
+    .insertInto('enrollments')
+    .values({
+      id: enrollment,
+      workspace_id: ws,
+      campaign_id: 'launch',
+      contact_id: contact,
+      account_id: null,
+      cycle: 0,
+      arm: 'treatment',
+      variants: '{}',
+      state: 'active',
+      exit_reason: null,
+      enrolled_at: at,
+      exited_at: null,
+    })
+    .execute();
+  const touch = newId('tch', at);
+  await store.db
+    .insertInto('touches')
+    .values({
+      id: touch,
+      workspace_id: ws,
+      enrollment_id: enrollment,
+      campaign_id: 'launch',
+      contact_id: contact,
+      step_id: 'intro',
+      step_index: 0,
+      channel: 'email',
+      variant_id: null,
+      priority: 50,
+      status: 'sent',
+      due_at: at,
+      lease_until: null,
+      claimed_by: null,
+      attempts: 1,
+      deferrals: 0,
+      planned_at: at,
+      sent_at: at,
+      reason: null,
+      message_id: `<${touch}@mail.example.org>`,
+      details: JSON.stringify(opts.details ?? {}),
+    })
+    .execute();
+  return { contact, touch };
 }

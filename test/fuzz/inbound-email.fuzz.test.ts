@@ -7,9 +7,8 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processInbound, startInboundSmtp } from '../../src/channels/inbound-smtp.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
-import { newId } from '../../src/store/ids.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
-import { garbled, nasty, rowCounts, runs } from './fuzz-support.js';
+import { garbled, nasty, rowCounts, runs, seedSentTouch } from './fuzz-support.js';
 
 const T0 = Date.parse('2027-01-04T10:00:00Z');
 const TABLES = ['events', 'suppressions', 'enrollments'] as const;
@@ -65,65 +64,7 @@ describe.each(dialects)('inbound mail fuzz on %s', (dialect) => {
   beforeAll(async () => {
     store = await openTestStore(dialect);
     ws = await newWorkspace(store, T0);
-    const contact = newId('ct', T0);
-    await store.db
-      .insertInto('contacts')
-      .values({
-        id: contact,
-        workspace_id: ws,
-        email: 'ada@customer.example',
-        subscription_status: 'subscribed',
-        sms_consent: 0,
-        attributes: '{}',
-        created_at: T0,
-        updated_at: T0,
-      })
-      .execute();
-    const enrollment = newId('enr', T0);
-    touch = newId('tch', T0);
-    await store.db
-      .insertInto('enrollments')
-      .values({
-        id: enrollment,
-        workspace_id: ws,
-        campaign_id: 'launch',
-        contact_id: contact,
-        account_id: null,
-        cycle: 0,
-        arm: 'treatment',
-        variants: '{}',
-        state: 'active',
-        exit_reason: null,
-        enrolled_at: T0,
-        exited_at: null,
-      })
-      .execute();
-    await store.db
-      .insertInto('touches')
-      .values({
-        id: touch,
-        workspace_id: ws,
-        enrollment_id: enrollment,
-        campaign_id: 'launch',
-        contact_id: contact,
-        step_id: 'intro',
-        step_index: 0,
-        channel: 'email',
-        variant_id: null,
-        priority: 50,
-        status: 'sent',
-        due_at: T0,
-        lease_until: null,
-        claimed_by: null,
-        attempts: 1,
-        deferrals: 0,
-        planned_at: T0,
-        sent_at: T0,
-        reason: null,
-        message_id: `<${touch}@mail.example.org>`,
-        details: '{}',
-      })
-      .execute();
+    ({ touch } = await seedSentTouch(store, ws, T0, { email: 'ada@customer.example' }));
   });
   afterAll(() => store.dispose());
 

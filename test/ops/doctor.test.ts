@@ -4,7 +4,10 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { realClock } from '../../src/engine/clock.js';
 import { runDoctor } from '../../src/ops/doctor.js';
+import { ensureEventPartitions, monthStart, partitionName } from '../../src/store/event-partitions.js';
 import { dialects } from '../support/stores.js';
 import { ownStore, type OwnStore } from './ops-support.js';
 
@@ -48,11 +51,27 @@ describe.each(dialects)('baton doctor on %s', (dialect) => {
       ['database', 'ok'],
       ['migrations', 'ok'],
       ['clock', 'ok'],
+      ...(dialect === 'postgres' ? [['event partitions', 'ok']] : []),
       [`smtp smtp://127.0.0.1:${smtpPort}`, 'ok'],
     ]);
     expect(checks[1]!.detail).toMatch(dialect === 'sqlite' ? /^SQLite 3\./ : /^PostgreSQL \d+/);
     if (dialect === 'postgres')
       expect(checks[3]!.detail).toMatch(/database clock is \d+ ms (ahead of|behind) this host/);
+  });
+
+  it('warns about a missing partition of events for a coming month (PostgreSQL; SQLite has none)', async () => {
+    const env = { BATON_DB: own.url, BATON_PUBLIC_URL: 'https://baton.example.com' };
+    if (dialect === 'sqlite') {
+      expect((await runDoctor({ env })).map((c) => c.name)).not.toContain('event partitions');
+      return;
+    }
+    const next = partitionName(monthStart(realClock.now(), 1));
+    await sql`DROP TABLE ${sql.id(next)}`.execute(own.store.db);
+    const check = (await runDoctor({ env })).find((c) => c.name === 'event partitions');
+    expect(check?.status).toBe('warning');
+    expect(check?.detail).toContain(`missing ${next}:`);
+    await ensureEventPartitions(own.store.db, realClock.now());
+    expect((await runDoctor({ env })).find((c) => c.name === 'event partitions')?.status).toBe('ok');
   });
 
   it('reports pending migrations, an unreachable SMTP server and a missing public URL', async () => {

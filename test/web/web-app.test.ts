@@ -15,11 +15,16 @@ import { recordAudit } from '../../src/store/audit.repository.js';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { newId } from '../../src/store/ids.js';
 import { ListsRepository } from '../../src/store/lists.repository.js';
+import { defaultChannels } from '../../src/channels/registry.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
+import { processEvents } from '../../src/engine/event-processor.js';
+import { Worker } from '../../src/engine/worker.js';
+import { EmailSendersRepository } from '../../src/store/email-senders.repository.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { reportCampaign, runReportCampaign, T0 } from '../report-fixture.js';
+import { startSmtp, type TestSmtp } from '../email/smtp.js';
 import { newWorkspace } from '../support/stores.js';
 
 const CHROMIUM_ARGS = [
@@ -71,6 +76,8 @@ describe('web app in Chromium', () => {
 
   let accountId: string;
   let accountContacts: string[];
+  let clock: SimulatedClock;
+  let smtp: TestSmtp;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-web-'));
@@ -86,7 +93,19 @@ describe('web app in Chromium', () => {
     await runReportCampaign(store, ws);
     userId = (await new UsersRepository(store).create(ws, { email, password }, T0)).id;
     await seedSalesData(ws);
-    const clock = new SimulatedClock(now);
+    // The planned campaign's emails go to a real SMTP server once the clock reaches its start.
+    smtp = await startSmtp();
+    await new EmailSendersRepository(store).upsert(
+      ws,
+      {
+        email: 'grace@mail.example.org',
+        name: 'Grace at Baton',
+        postal_address: '1 Dock Road, Leith EH6 6AA, United Kingdom',
+        smtp_url: smtp.url,
+      },
+      T0,
+    );
+    clock = new SimulatedClock(now);
     app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
@@ -166,6 +185,7 @@ describe('web app in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await app?.close();
+    await smtp?.close();
     await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -272,13 +292,26 @@ describe('web app in Chromium', () => {
     await context.close();
   }, 240_000);
 
-  it('creates a draft from a pasted spec, shows the blocking guardrail, fixes it, launches, draws the calendar', async () => {
-    const context = await browser.newContext();
+  it('plans a campaign in the form: segment with its live size, steps with rendered content, a blocking guardrail fixed, YAML in step, forecast, launch, calendar', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     // The machine is shared with other test runs: give slow moments room, the test timeout still bounds it.
     page.setDefaultTimeout(60_000);
     const failures: string[] = [];
     page.on('pageerror', (e) => failures.push(e.message));
+    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    // One lead has unsubscribed: the audience preview shows it removed.
+    const unsubscribed = await store.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('email', '=', 'r59@example.org')
+      .executeTakeFirstOrThrow();
+    await store.db
+      .updateTable('contacts')
+      .set({ subscription_status: 'unsubscribed' })
+      .where('id', '=', unsubscribed.id)
+      .execute();
+
     await page.goto(`${base}/`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(password);
@@ -287,68 +320,220 @@ describe('web app in Chromium', () => {
     await page.getByRole('heading', { name: 'New campaign' }).waitFor();
     expect(await unlabeledFields(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
-
-    const spec = (priority: number) =>
-      [
-        'id: web-draft',
-        'name: Web draft',
-        'objective: leads',
-        `priority: ${priority}`,
-        'channels: [log]',
-        'sequence:',
-        '  - { id: hello, channel: log }',
-      ].join('\n');
-    // A schema error names its field.
-    await page.getByLabel('Campaign spec').fill(spec(500));
-    await page.getByRole('button', { name: 'Save draft' }).click();
-    const alert = page.getByRole('alert');
-    await alert.waitFor();
-    await expect(alert.textContent()).resolves.toMatch(/body\.priority.*priority is 0 to 100/);
-
-    // The guardrails run on the unsaved spec: no goal is blocking, at its path.
-    await page.getByLabel('Campaign spec').fill(spec(60));
-    await page.getByRole('button', { name: 'Check' }).click();
-    const blocking = page
-      .locator('.finding-blocking', { hasText: 'goal_missing' })
-      .or(page.locator('.finding-blocking', { hasText: 'has no goal' }));
-    await blocking.first().waitFor();
-    await expect(blocking.first().locator('code').textContent()).resolves.toBe('goal');
-
-    await page.getByRole('button', { name: 'Save draft' }).click();
-    await page.getByRole('heading', { name: 'Web draft', level: 1 }).waitFor();
-    expect(page.url()).toBe(`${base}/campaigns/web-draft`);
     const csrf = (await context.cookies()).find((c) => c.name === 'baton_csrf')!.value;
-    const lint = (await (
-      await page.request.post(`${base}/api/v1/campaigns/web-draft/lint`, {
-        headers: { 'x-csrf-token': csrf },
-      })
-    ).json()) as { blocking: number };
-    expect(lint.blocking).toBeGreaterThan(0);
-    await page.getByText(`Launch is disabled: ${lint.blocking} blocking finding(s)`).waitFor();
-    await expect(page.getByRole('button', { name: 'launch' }).isDisabled()).resolves.toBe(true);
-    await page.getByRole('heading', { name: 'Forecast' }).waitFor();
-    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
-    await page.screenshot({ path: join(shots, 'draft.png'), fullPage: true });
+    const post = async <T>(path: string, data: unknown): Promise<T> =>
+      (
+        await page.request.post(`${base}${path}`, { data, headers: { 'x-csrf-token': csrf } })
+      ).json() as Promise<T>;
+
+    // The id follows the name.
+    await page.getByLabel('Name', { exact: true }).fill('Web draft');
+    await expect(page.getByLabel('Id', { exact: true }).inputValue()).resolves.toBe('web-draft');
+
+    // The segment: leads who did not book a demo in the last 30 days.
+    await page.getByRole('button', { name: 'Add condition' }).click();
+    const first = page.getByRole('group', { name: 'Condition 1' });
+    await first.getByLabel('Field').fill('lifecycle_stage');
+    await first.getByLabel('Operator').selectOption('eq');
+    await first.getByLabel('Value').fill('lead');
+    await page.getByRole('button', { name: 'Add condition' }).last().click();
+    const second = page.getByRole('group', { name: 'Condition 2' });
+    await second.getByLabel('Condition 2', { exact: true }).selectOption('event');
+    await second.getByLabel('Event').fill('demo_booked');
+    await second.getByLabel('Happened').selectOption('did_not');
+    await second.getByLabel('In the last (days)').fill('30');
+    const segment = {
+      all: [
+        { attribute: 'lifecycle_stage', op: 'eq', value: 'lead' },
+        { event: 'demo_booked', did: false, within_days: 30 },
+      ],
+    };
+    // The size shown is the API's for the same audience, with the unsubscribed lead removed.
+    const preview = await post<{ count: number; removed: Array<{ reason: string; count: number }> }>(
+      '/api/v1/segments/preview',
+      { segment, channel: 'email', sample_size: 20 },
+    );
+    expect(preview.removed).toContainEqual({ reason: 'unsubscribed', count: 1 });
+    expect(preview.count).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('#audience-count').textContent(), { timeout: 60_000 })
+      .toBe(String(preview.count));
+    const removedRow = page.getByRole('table', { name: 'Removed before sending' }).getByRole('row', {
+      name: /unsubscribed/,
+    });
+    await expect(removedRow.locator('td').allTextContents()).resolves.toEqual(['unsubscribed', '1']);
+
+    // Two steps: a marketing email (no unsubscribe link yet) and a log nudge for who did not open it.
+    await page.getByRole('button', { name: 'Add step' }).click();
+    const step1 = page.getByRole('group', { name: /^Step 1/ });
+    await step1.getByLabel('Step id').fill('invite');
+    await step1.getByLabel('Subject').fill('{{ contact.first_name | default: "Hello" }}, join our webinar');
+    await step1.getByLabel('Body (when no template)').fill('Save your seat: https://example.com/webinar');
+    await page.getByRole('button', { name: 'Add step' }).click();
+    const step2 = page.getByRole('group', { name: /^Step 2/ });
+    await step2.getByLabel('Step id').fill('nudge');
+    await step2.getByLabel('Channel').selectOption('log');
+    await step2.getByLabel('Delay after the previous step').fill('3d');
+    await step2.getByLabel('Condition', { exact: true }).selectOption('not_opened');
+    await expect(step2.getByLabel('Earlier step').inputValue()).resolves.toBe('invite');
+    await step2.getByLabel('Message').fill('Nudge the people who did not open the invite');
+    await page.getByRole('group', { name: 'Channels' }).getByLabel('log').check();
+
+    // The invite rendered for a contact of the audience is what the API renders for them.
+    await step1.getByRole('button', { name: 'Render step 1' }).click();
+    const rendered = step1.getByRole('region', { name: 'Rendered content of step 1' });
+    await rendered.waitFor();
+    const contactId = await step1.getByLabel('Preview for contact').inputValue();
+    const api = await post<{ subject: string; text: string }>('/api/v1/content/render', {
+      contact_id: contactId,
+      step_id: 'invite',
+      subject: '{{ contact.first_name | default: "Hello" }}, join our webinar',
+      body: 'Save your seat: https://example.com/webinar',
+    });
+    expect(api.text).toContain('https://example.com/webinar?utm_source=baton');
+    await expect(rendered.locator('pre').textContent()).resolves.toBe(api.text);
+    await expect(rendered.locator('p').first().textContent()).resolves.toBe(`Subject: ${api.subject}`);
+
+    // An A/B test of the invite: the content is copied into two variants, weighted 50 and 30.
+    await step1.getByRole('button', { name: 'Split into A/B variants' }).click();
+    const variantA = step1.getByRole('group', { name: 'Variant 1 of step 1' });
+    const variantB = step1.getByRole('group', { name: 'Variant 2 of step 1' });
+    await expect(variantB.getByLabel('Subject').inputValue()).resolves.toBe(
+      '{{ contact.first_name | default: "Hello" }}, join our webinar',
+    );
+    await variantB.getByLabel('Weight').fill('30');
+    await variantB.getByLabel('Subject').fill('Seats are going: join our webinar');
+    await step1.getByLabel('Variant', { exact: true }).selectOption('b');
+    await step1.getByRole('button', { name: 'Render step 1' }).click();
+    await expect
+      .poll(() => rendered.locator('p').first().textContent(), { timeout: 60_000 })
+      .toBe('Subject: Seats are going: join our webinar');
+
+    // A value the schema refuses is named next to its field, and Launch says why it is disabled.
+    await page.getByLabel('Priority (0–100)').fill('500');
+    await expect
+      .poll(() => page.locator('#f-priority-error').textContent(), { timeout: 60_000 })
+      .toMatch(/priority is 0 to 100/);
+    await expect(page.getByLabel('Priority (0–100)').getAttribute('aria-describedby')).resolves.toBe(
+      'f-priority-error',
+    );
+    await expect(page.locator('#launch-why').textContent()).resolves.toMatch(/field error/);
+    await page.getByLabel('Priority (0–100)').fill('60');
+
+    // The guardrails on the unsaved spec: no goal, no window end, no unsubscribe link are blocking.
+    const launch = page.getByRole('button', { name: 'Launch' });
+    await page.locator('.finding-blocking', { hasText: 'unsubscribe' }).first().waitFor();
+    const blocking = page.locator('.finding-blocking');
+    await expect(blocking.filter({ hasText: /goal/ }).first().locator('code').textContent()).resolves.toBe(
+      'goal',
+    );
+    const why = page.locator('#launch-why');
+    await expect.poll(() => why.textContent(), { timeout: 60_000 }).toMatch(/blocking finding/);
+    const shown = /^Launch is disabled: (\d+) blocking finding\(s\) must be fixed first \((.*)\)\.$/.exec(
+      (await why.textContent()) ?? '',
+    );
+    expect(Number(shown?.[1])).toBe(await blocking.count());
+    expect(shown?.[2]?.split(', ')).toEqual(
+      expect.arrayContaining(['goal_missing', 'unsubscribe_link_missing']),
+    );
+    await expect(launch.isDisabled()).resolves.toBe(true);
+    // A finding that names a field shows beside it too.
+    for (const variant of [variantA, variantB]) {
+      await variant.locator('.field-finding-blocking', { hasText: 'no unsubscribe link' }).waitFor();
+    }
+    await page.screenshot({ path: join(shots, 'planner-blocked.png'), fullPage: true });
     expect(await unlabeledFields(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
 
-    // Fix it in the spec editor: the findings clear, Launch is enabled and schedules the campaign.
-    await page.getByText('Edit the spec (revision 1)').click();
+    // Fix them in the form: a goal, a window, the unsubscribe link.
+    await page.getByLabel('Goal metric').selectOption('conversions');
+    await page.getByLabel('Goal event').fill('demo_booked');
+    await page.getByLabel('Goal target').fill('5');
+    await page.getByLabel('Lookback (days)').fill('14');
+    await page.getByLabel('Starts').fill('2027-02-01T09:00');
+    await page.getByLabel('Ends').fill('2027-02-20T17:00');
+    for (const variant of [variantA, variantB]) {
+      await variant
+        .getByLabel('Body (when no template)')
+        .fill('Save your seat: https://example.com/webinar\nUnsubscribe: {{ links.unsubscribe }}');
+    }
+    await expect.poll(() => blocking.count(), { timeout: 60_000 }).toBe(0);
     await page
-      .getByLabel('Campaign spec')
-      .fill(
-        [
-          spec(60),
-          'goal: { metric: conversions, event: demo_booked, target: 5, lookback_days: 14 }',
-          "window: { start: '2027-02-01T09:00', end: '2027-02-20T17:00', timezone: UTC }",
-        ].join('\n'),
-      );
-    await page.getByRole('button', { name: 'Save revision' }).click();
-    await page.getByText('Edit the spec (revision 2)').waitFor();
-    await expect(page.locator('.finding-blocking').count()).resolves.toBe(0);
-    await expect(page.getByRole('button', { name: 'launch' }).isEnabled()).resolves.toBe(true);
-    await page.getByRole('button', { name: 'launch' }).click();
-    await page.getByRole('button', { name: 'pause' }).waitFor();
+      .getByText('No findings: the guardrails pass.')
+      .or(page.locator('.finding-warning').first())
+      .waitFor();
+    await expect.poll(() => launch.isEnabled(), { timeout: 60_000 }).toBe(true);
+
+    // The YAML tab shows the same spec; a YAML edit comes back to the form.
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    const yaml = page.getByLabel('Campaign spec (YAML)');
+    await expect.poll(() => yaml.inputValue(), { timeout: 60_000 }).toContain('event: demo_booked');
+    const text = await yaml.inputValue();
+    expect(text).toContain('priority: 60');
+    expect(text).toContain('within_days: 30');
+    await yaml.fill(`${text.trimEnd()}\nmeasurement:\n  holdout_percent: 10\n`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Form' }).click();
+    await expect(page.getByLabel('Holdout (%)').inputValue()).resolves.toBe('10');
+    await expect(
+      page.getByRole('group', { name: 'Condition 2' }).getByLabel('Event').inputValue(),
+    ).resolves.toBe('demo_booked');
+
+    // Save: the draft is stored as the form says, and its forecast is the API's.
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.waitForURL(`${base}/campaigns/web-draft/plan`);
+    const stored = (await (await page.request.get(`${base}/api/v1/campaigns/web-draft`)).json()) as {
+      spec: Record<string, unknown>;
+    };
+    expect(stored.spec).toMatchObject({
+      id: 'web-draft',
+      name: 'Web draft',
+      priority: 60,
+      channels: ['email', 'log'],
+      goal: { metric: 'conversions', event: 'demo_booked', target: 5, lookback_days: 14 },
+      measurement: { holdout_percent: 10 },
+      window: { start: '2027-02-01T09:00', end: '2027-02-20T17:00', timezone: 'UTC' },
+      audience: { segment },
+      sequence: [
+        {
+          id: 'invite',
+          channel: 'email',
+          delay: '0d',
+          variants: [
+            { id: 'a', weight: 50, subject: '{{ contact.first_name | default: "Hello" }}, join our webinar' },
+            { id: 'b', weight: 30, subject: 'Seats are going: join our webinar' },
+          ],
+        },
+        { id: 'nudge', channel: 'log', delay: '3d', when: { not: { opened: 'invite' } } },
+      ],
+    });
+    const forecast = (await (
+      await page.request.get(`${base}/api/v1/campaigns/web-draft/forecast`)
+    ).json()) as {
+      audience: { contacts: number; holdout: number; treatment: number };
+      totals: { touches: number };
+    };
+    expect(forecast.audience.contacts).toBe(preview.count);
+    const forecastSection = page.locator('section[aria-labelledby="forecast"]');
+    await forecastSection
+      .getByText(
+        `${forecast.audience.contacts} contacts (${forecast.audience.treatment} treated, ${forecast.audience.holdout} held out); ${forecast.totals.touches} touches planned`,
+      )
+      .waitFor();
+    await forecastSection.locator('svg').first().waitFor();
+    await page.getByText('Ready to launch.').waitFor();
+    await expect
+      .poll(() => page.locator('#audience-count').textContent(), { timeout: 60_000 })
+      .toBe(String(preview.count));
+    await page.screenshot({ path: join(shots, 'planner.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Launch from the planner: the campaign is scheduled.
+    await expect.poll(() => launch.isEnabled(), { timeout: 60_000 }).toBe(true);
+    await launch.click();
+    await page.getByRole('heading', { name: 'Web draft', level: 1 }).waitFor();
+    expect(page.url()).toBe(`${base}/campaigns/web-draft`);
     await expect(page.locator('.status').first().textContent()).resolves.toBe('scheduled');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Calendar' }).click();
@@ -590,4 +775,50 @@ describe('web app in Chromium', () => {
     expect(failures).toEqual([]);
     await context.close();
   }, 300_000);
+
+  it('advances the simulated clock: the planned campaign sends, and its results show the API numbers', async () => {
+    // Runs last: the other tests read tasks and timelines at the clock's 2027-01-06.
+    clock.set(Date.parse('2027-02-01T09:30:00Z'));
+    const worker = new Worker(
+      store,
+      defaultChannels(store, { secret: 's'.repeat(40), publicUrl: 'http://localhost' }),
+      clock,
+      {
+        workerId: 'web-test',
+        processEvents,
+      },
+    );
+    await worker.tick();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(60_000);
+    const failures: string[] = [];
+    page.on('pageerror', (e) => failures.push(e.message));
+    const shots = process.env.BATON_SCREENSHOTS_DIR ?? join(dir, 'screenshots');
+    await page.goto(`${base}/campaigns/web-draft`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Web draft', level: 1 }).waitFor();
+    await expect(page.locator('.status').first().textContent()).resolves.toBe('running');
+
+    const report = (await (await page.request.get(`${base}/api/v1/campaigns/web-draft/report`)).json()) as {
+      funnel: { campaign: { counts: { enrolled: number; touched: number } }; holdout: { enrolled: number } };
+    };
+    const counts = report.funnel.campaign.counts;
+    // Every treated contact got the invite, through the SMTP server (the holdout got nothing).
+    expect(counts.touched).toBeGreaterThan(0);
+    expect(counts.touched).toBe(counts.enrolled);
+    expect(smtp.received.length).toBe(counts.touched);
+    const funnel = page.getByRole('img', { name: 'Funnel of distinct contacts per stage' });
+    await funnel.locator('svg').waitFor();
+    await expect(funnel.textContent()).resolves.toContain(`enrolled ${counts.enrolled}`);
+    await expect(funnel.textContent()).resolves.toContain(`touched ${counts.touched}`);
+    await page.getByText(`Holdout: ${report.funnel.holdout.enrolled} enrolled`).waitFor();
+    await page.screenshot({ path: join(shots, 'results.png'), fullPage: true });
+    expect(await unlabeledFields(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(failures).toEqual([]);
+    await context.close();
+  }, 240_000);
 });

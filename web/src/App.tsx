@@ -1,13 +1,16 @@
 // The shell: the session (sign-in when there is none), the navigation and the page for the path.
 import { useEffect, useState } from 'react';
 import { api, ApiError, type SessionInfo } from './api';
+import { AccountJourneyPage } from './pages/AccountJourneyPage';
 import { AccountPage, AccountsPage } from './pages/AccountsPage';
 import { AuditPage } from './pages/AuditPage';
 import { CalendarPage } from './pages/CalendarPage';
 import { CampaignPage } from './pages/CampaignPage';
 import { CampaignsPage } from './pages/CampaignsPage';
 import { ContactPage, ContactsPage } from './pages/ContactsPage';
+import { JourneyPage } from './pages/JourneyPage';
 import { NewCampaignPage } from './pages/NewCampaignPage';
+import { PlannerPage } from './planner/PlannerPage';
 import { SignInPage } from './pages/SignInPage';
 import { TasksPage } from './pages/TasksPage';
 import { Link, navigate, useLocation } from './router';
@@ -56,6 +59,9 @@ export function App() {
           <Link href="/accounts" aria-current={path.startsWith('/accounts') ? 'page' : undefined}>
             Accounts
           </Link>
+          <Link href="/journey" aria-current={path === '/journey' ? 'page' : undefined}>
+            Journey
+          </Link>
           {session.user.role === 'admin' && (
             <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
               Audit
@@ -79,6 +85,8 @@ export function App() {
 function Page({ path }: { path: string }) {
   if (path === '/' || path === '/campaigns') return <CampaignsPage />;
   if (path === '/campaigns/new') return <NewCampaignPage />;
+  const plan = /^\/campaigns\/([^/]+)\/plan$/.exec(path);
+  if (plan) return <PlannerPage id={decodeURIComponent(plan[1]!)} />;
   const m = /^\/campaigns\/([^/]+)$/.exec(path);
   if (m) return <CampaignPage id={decodeURIComponent(m[1]!)} />;
   if (path === '/calendar') return <CalendarPage />;
@@ -88,6 +96,9 @@ function Page({ path }: { path: string }) {
   const contact = /^\/contacts\/([^/]+)$/.exec(path);
   if (contact) return <ContactPage id={decodeURIComponent(contact[1]!)} />;
   if (path === '/accounts') return <AccountsPage />;
+  if (path === '/journey') return <JourneyPage />;
+  const accountJourney = /^\/accounts\/([^/]+)\/journey$/.exec(path);
+  if (accountJourney) return <AccountJourneyPage id={decodeURIComponent(accountJourney[1]!)} />;
   const account = /^\/accounts\/([^/]+)$/.exec(path);
   if (account) return <AccountPage id={decodeURIComponent(account[1]!)} />;
   return (

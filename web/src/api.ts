@@ -206,6 +206,22 @@ export interface ExperimentSection {
   recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
   winner: string | null;
   reason: string;
+  /** An auto-winner step's recorded decision; null while its test runs, or for a plain A/B step. */
+  autoWinner: AutoWinnerDecision | null;
+}
+
+/** The decision the engine took for an auto-winner step at `decideAt` (its arms are the test share). */
+export interface AutoWinnerDecision {
+  metric: string;
+  firstSendAt: string;
+  decideAt: string;
+  decidedAt: string;
+  variantId: string;
+  verdict: 'winner' | 'keep_testing' | 'no_difference';
+  decidedBy: 'sequential_test' | 'fallback';
+  reason: string;
+  arms: Array<{ id: string; n: number; successes: number }>;
+  released: number;
 }
 
 export type LiftSection =
@@ -404,8 +420,26 @@ export type AccountTimelineItem =
       channel: string;
       id: string;
     }
-  | { kind: 'stage'; at: string; subject: string; subjectId: string; from: string | null; to: string }
-  | { kind: 'deal'; at: string; type: string; amount: number | null; dealId: string | null };
+  | {
+      kind: 'stage';
+      at: string;
+      subject: 'contact' | 'account';
+      subjectId: string;
+      from: string | null;
+      to: string;
+      /** event | attributes | journey_changed | contact (an account following its contacts) */
+      cause: string;
+      eventType: string | null;
+    }
+  | {
+      kind: 'deal';
+      at: string;
+      eventId: string;
+      type: string;
+      amount: number | null;
+      dealId: string | null;
+      contactId: string | null;
+    };
 
 export interface AccountTimeline {
   account_id: string;
@@ -413,6 +447,45 @@ export interface AccountTimeline {
   from: string;
   to: string;
   items: AccountTimelineItem[];
+}
+
+/** A stage-to-stage change count (`from` null: the subject entered the journey). */
+export interface StageTransition {
+  from: string | null;
+  to: string;
+  count: number;
+}
+
+export interface JourneyArm {
+  arm: 'treatment' | 'holdout';
+  enrolled: number;
+  /** Enrolled contacts who moved forward at least one stage after enrolling. */
+  moved: number;
+  rate: number | null;
+  transitions: StageTransition[];
+}
+
+/** GET /journey/flows: transitions, time in stage and conversion in a range; per campaign, both arms. */
+export interface JourneyFlows {
+  from: string;
+  to: string;
+  subject: 'contact' | 'account';
+  stages: Array<{ id: string; name: string }>;
+  transitions: StageTransition[];
+  time_in_stage: Array<{
+    stage: string;
+    completed: number;
+    median_days: number | null;
+    mean_days: number | null;
+    current: number;
+  }>;
+  conversion: Array<{ from: string; to: string; entered: number; reached: number; rate: number | null }>;
+  campaign: {
+    id: string;
+    treatment: JourneyArm;
+    holdout: JourneyArm;
+    lift: { difference: number; interval: { lower: number; upper: number }; p_value: number } | null;
+  } | null;
 }
 
 export interface ContactList {
@@ -449,7 +522,7 @@ function csrfToken(): string | undefined {
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 
-async function call<T>(
+export async function call<T>(
   name: EndpointName,
   opts: { params?: Record<string, string>; query?: Record<string, string | undefined>; body?: unknown } = {},
 ): Promise<T> {
@@ -541,6 +614,10 @@ export const api = {
   getAccount: (id: string) => call<Account>('getAccount', { params: { id } }),
   accountTimeline: (id: string, range: { from?: string; to?: string } = {}) =>
     call<AccountTimeline>('accountTimeline', { params: { id }, query: range }),
+  journeyStages: () =>
+    call<{ enabled: boolean; preset: string; stages: Array<{ id: string; name: string }> }>('journeyStages'),
+  journeyFlows: (query: { from?: string; to?: string; campaign?: string; subject?: string }) =>
+    call<JourneyFlows>('journeyFlows', { query }),
   listLists: () => call<{ data: ContactList[] }>('listLists').then((r) => r.data),
   listMembers: (id: string, after?: string) =>
     call<{ data: string[]; next?: string }>('listMembers', {

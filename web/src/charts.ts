@@ -1,6 +1,6 @@
-// ECharts with only what the pages draw (line, bar, funnel, heatmap on a calendar, scatter), SVG renderer:
-// loaded as its own chunk by components/Chart.tsx.
-import { BarChart, FunnelChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+// ECharts with only what the pages draw (line, bar, funnel, heatmap on a calendar, scatter, sankey), SVG
+// renderer: loaded as its own chunk by components/Chart.tsx.
+import { BarChart, FunnelChart, HeatmapChart, LineChart, SankeyChart, ScatterChart } from 'echarts/charts';
 import {
   CalendarComponent,
   GridComponent,
@@ -17,6 +17,7 @@ echarts.use([
   FunnelChart,
   HeatmapChart,
   LineChart,
+  SankeyChart,
   ScatterChart,
   CalendarComponent,
   GridComponent,

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EXPORT_FORMATS } from '../../channels/ads/identifiers.js';
 import { AdsAudiencesRepository } from '../../store/ads-audiences.repository.js';
 import { requireScope, workspaceOf } from '../auth.js';
+import { PEOPLE_WIDE_ROLES } from '../ownership.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, idParams, inRequest, isoTime } from './resource-schemas.js';
 
@@ -78,7 +79,8 @@ export const adsAudiencesRoutes: RouteModule = (app, ctx) => {
   app.get(
     '/audiences/:id/export',
     {
-      ...read,
+      // Every member's identifiers: an export of the workspace's people, not a sales rep's.
+      preValidation: requireScope('read', { roles: PEOPLE_WIDE_ROLES }),
       schema: {
         tags,
         summary:

@@ -5,6 +5,7 @@ import { ContactsRepository } from '../../store/contacts.repository.js';
 import { contactTimeline, listEvents, type StoredEvent } from '../../store/events.repository.js';
 import { identitiesOf } from '../../store/identity.js';
 import { requireScope, workspaceOf } from '../auth.js';
+import { checkOwned, visibleEvents } from '../ownership.js';
 import type { RouteModule } from './index.js';
 import {
   commonErrors,
@@ -89,6 +90,8 @@ export const eventsRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const { limit, cursor, contact, type, from, to } = req.query;
+      // A sales rep sees the events of their accounts' contacts; another contact's filter finds nothing.
+      const visible = await visibleEvents(ctx.store, req);
       const page = await listEvents(
         ctx.store.db,
         workspaceOf(req),
@@ -97,6 +100,7 @@ export const eventsRoutes: RouteModule = (app, ctx) => {
           type,
           from: from === undefined ? undefined : Date.parse(from),
           to: to === undefined ? undefined : Date.parse(to),
+          ...(visible ? { visible } : {}),
         },
         { limit, cursor },
       ).catch(inRequest('querystring'));
@@ -127,6 +131,7 @@ export const eventsRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const ws = workspaceOf(req);
       const contact = await contacts.get(ws, req.params.id);
+      await checkOwned(ctx.store, req, 'contact', contact.id, contact.account_id ?? null);
       const [identities, items] = await Promise.all([
         identitiesOf(ctx.store.db, ws, contact.id),
         contactTimeline(ctx.store.db, ws, contact.id, req.query.limit),

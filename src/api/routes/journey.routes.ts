@@ -9,6 +9,7 @@ import { getJourney, setJourney } from '../../store/journey/journey-map.reposito
 import { importDeals } from '../../store/journey/deals-import.js';
 import { attributeDeal } from '../../store/journey/pipeline.js';
 import { requireScope, workspaceOf } from '../auth.js';
+import { checkOwned } from '../ownership.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, idParams, inRequest, isoTime } from './resource-schemas.js';
 
@@ -251,6 +252,7 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) => {
+      await checkOwned(ctx.store, req, 'account', req.params.id, req.params.id);
       const t = await accountTimeline(
         ctx.store,
         workspaceOf(req),
@@ -303,6 +305,7 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
       const ws = workspaceOf(req);
       const { journey } = await getJourney(ctx.store, ws);
       const a = await attributeDeal(ctx.store, ws, req.params.id, journey.map);
+      await checkOwned(ctx.store, req, 'deal event', req.params.id, a.deal.accountId);
       const at = (ms: number | null): string | null => (ms === null ? null : iso(ms));
       return {
         deal: {

@@ -10,6 +10,7 @@ import {
   type Suppression,
 } from '../../store/suppressions.repository.js';
 import { requireScope, workspaceOf } from '../auth.js';
+import { PEOPLE_WIDE_ROLES, salesRepOwner } from '../ownership.js';
 import type { RouteModule } from './index.js';
 import { errors } from './segments.routes.js';
 
@@ -151,7 +152,8 @@ export const listsRoutes: RouteModule = (app, ctx) => {
       ...read,
       schema: {
         tags,
-        summary: 'Member ids (contacts or accounts) in id order, a page at a time',
+        summary:
+          'Member ids (contacts or accounts) in id order, a page at a time (a sales rep: their accounts only)',
         params: idParams,
         querystring: z
           .object({
@@ -163,9 +165,11 @@ export const listsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req) => {
+      const ownedBy = await salesRepOwner(ctx.store, req);
       const page = await lists.members(workspaceOf(req), req.params.id, {
         limit: req.query.limit,
         ...(req.query.after ? { after: req.query.after } : {}),
+        ...(ownedBy ? { ownedBy } : {}),
       });
       return { data: page.ids, ...(page.next ? { next: page.next } : {}) };
     },
@@ -236,7 +240,8 @@ export const listsRoutes: RouteModule = (app, ctx) => {
   app.get(
     '/suppressions',
     {
-      ...read,
+      // Addresses of anyone in the workspace: not a sales rep's to read.
+      preValidation: requireScope('read', { roles: PEOPLE_WIDE_ROLES }),
       schema: {
         tags: stags,
         summary: 'The suppression list (emails and domains no email may reach), in value order',

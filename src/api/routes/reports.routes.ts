@@ -11,6 +11,35 @@ import { commonErrors, errorResponse, idParams, isoTime } from './resource-schem
 const tags = ['reports'];
 const section = z.record(z.string(), z.unknown());
 
+const autoWinner = z
+  .object({
+    campaignId: z.string(),
+    stepId: z.string(),
+    metric: z.string(),
+    firstSendAt: isoTime.describe("the step's first send: decide_after counts from it"),
+    decideAt: isoTime,
+    decidedAt: isoTime,
+    variantId: z.string().describe('the variant the held contacts were sent'),
+    verdict: z.enum(['winner', 'keep_testing', 'no_difference']),
+    decidedBy: z.enum(['sequential_test', 'fallback']),
+    reason: z.string(),
+    arms: z
+      .array(z.object({ id: z.string(), n: z.number().int(), successes: z.number().int() }))
+      .describe("the test share's counts at the decision (the held contacts are not in them)"),
+    comparisons: z.array(section),
+    released: z.number().int().describe('held touches handed the variant at the decision'),
+  })
+  .describe("an auto-winner step's recorded decision");
+
+const experiment = z
+  .looseObject({
+    step: z.string(),
+    autoWinner: autoWinner
+      .nullable()
+      .describe('the recorded auto-winner decision; null while the test runs or for a plain A/B step'),
+  })
+  .describe('an A/B step: arms, sequential decision, recommendation');
+
 const reportResponse = z
   .object({
     campaign: z.object({
@@ -32,7 +61,7 @@ const reportResponse = z
       'per campaign, channel, step and variant: distinct contacts and rates with denominators',
     ),
     attribution: section.describe('credit by channel and by step under every model, side by side'),
-    experiments: z.array(section).describe('each A/B step: arms, sequential decision, recommendation'),
+    experiments: z.array(experiment),
     lift: section.describe(
       'treatment vs holdout: absolute and relative lift, incremental conversions and value',
     ),

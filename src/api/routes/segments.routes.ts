@@ -9,6 +9,7 @@ import {
 } from '../../store/audience.js';
 import { SegmentsRepository, type SavedSegment } from '../../store/segments.repository.js';
 import { requireScope, workspaceOf } from '../auth.js';
+import { PEOPLE_WIDE_ROLES } from '../ownership.js';
 import type { RouteModule } from './index.js';
 
 export const apiError = z.object({
@@ -105,7 +106,8 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
   app.post(
     '/segments/preview',
     {
-      ...read,
+      // Its sample and top accounts name people across the workspace: planning, not a sales rep's.
+      preValidation: requireScope('read', { roles: PEOPLE_WIDE_ROLES }),
       schema: {
         tags,
         summary: 'Size and shape of an audience before launch: counts, breakdowns, a sample, removal reasons',

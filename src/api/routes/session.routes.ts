@@ -1,9 +1,10 @@
 // /api/v1/session: a workspace user signs in with a password (session cookie + CSRF token), checks or ends it.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BatonError, isBatonError } from '../../domain/errors.js';
 import type { FastifyReply } from 'fastify';
 import { ROLES } from '../../domain/roles.js';
-import { recordAudit } from '../../store/audit.repository.js';
+import { INSTANCE_AUDIT_WORKSPACE, recordAudit } from '../../store/audit.repository.js';
 import {
   DEFAULT_LOCKOUT,
   SignInFailuresRepository,
@@ -66,7 +67,10 @@ export const sessionRoutes: RouteModule = (app, ctx) => {
   const failures = new SignInFailuresRepository(ctx.store);
   const policy = DEFAULT_LOCKOUT;
 
-  /** Counts the failure against the email and the address, and audits it in each workspace of the email. */
+  /**
+   * Counts the failure against the email and the address, and audits it in each workspace of the email
+   * (an email no user has: see `unknownEmailEntry`). The caller's answer is the same either way.
+   */
   async function failedSignIn(
     body: { email: string; workspace?: string },
     ip: string,
@@ -78,15 +82,11 @@ export const sessionRoutes: RouteModule = (app, ctx) => {
       const max = key.startsWith('email:') ? policy.perEmail : policy.perAddress;
       lockedUntil.push(await failures.fail(key, max, policy, now));
     }
-    for (const u of await users.byEmail(body.email, body.workspace)) {
-      const target = { type: 'user', id: u.id };
-      const entry = {
-        workspaceId: u.workspaceId,
-        at: now,
-        actor: { type: 'anonymous' as const, id: null },
-        target,
-        ip,
-      };
+    const known = await users.byEmail(body.email, body.workspace);
+    const entries = known.map((u) => ({ workspaceId: u.workspaceId, target: { type: 'user', id: u.id } }));
+    if (known.length === 0) entries.push(await unknownEmailEntry(body));
+    for (const { workspaceId, target } of entries) {
+      const entry = { workspaceId, at: now, actor: { type: 'anonymous' as const, id: null }, target, ip };
       await recordAudit(ctx.store, { ...entry, action: 'user.sign_in_failed' });
       if (lockedUntil[0]) {
         await recordAudit(ctx.store, {
@@ -96,6 +96,26 @@ export const sessionRoutes: RouteModule = (app, ctx) => {
         });
       }
     }
+  }
+
+  /**
+   * Where a failed sign-in of an email no user has is recorded: the workspace the request names when it
+   * exists, else the installation's trail. The target is a SHA-256 of the lower-cased email, not the
+   * email: what people type there is sometimes a password, and no user holds this address anyway.
+   */
+  async function unknownEmailEntry(body: { email: string; workspace?: string }) {
+    const named = body.workspace
+      ? await ctx.store.db
+          .selectFrom('workspaces')
+          .select('id')
+          .where('name', '=', body.workspace)
+          .executeTakeFirst()
+      : undefined;
+    const digest = createHash('sha256').update(body.email.trim().toLowerCase()).digest('hex');
+    return {
+      workspaceId: named?.id ?? INSTANCE_AUDIT_WORKSPACE,
+      target: { type: 'unknown_email', id: `sha256:${digest}` },
+    };
   }
 
   app.post(

@@ -1,9 +1,11 @@
-// The render preview (`POST /api/v1/templates/:id/render`): a template rendered for one contact exactly as
-// the channel would send it, except that links go straight to their target (there is no touch to track).
+// The render previews (`POST /api/v1/templates/:id/render`, `POST /api/v1/content/render`): a template, or a
+// step's unsaved inline content, rendered for one contact exactly as the channel would send it, except that
+// links go straight to their target (there is no touch to track).
 import {
   compileEmail,
   renderEmail,
   signToken,
+  type EmailParts,
   type RenderedEmail,
   type TemplateKind,
 } from '../../content/index.js';
@@ -47,7 +49,51 @@ export async function previewTemplate(
   const template = templates.get(templateId);
   if (!template) throw BatonError.notFound('template', templateId);
   const text = templates.get(textCompanionOf(templateId));
+  return renderPreview(
+    store,
+    ws,
+    {
+      template: { kind: template.kind as TemplateKind, source: template.source },
+      ...(text && text !== template ? { text: text.source } : {}),
+    },
+    input,
+    env,
+  );
+}
 
+/** Content as a planner holds it before the campaign is saved: a step's inline body or template path. */
+export interface ContentPreviewInput extends PreviewInput {
+  body?: string;
+  template?: string;
+  purpose?: 'marketing' | 'transactional';
+}
+
+/**
+ * A step's content rendered for one contact before the campaign is saved: the inline body (or the named
+ * workspace template) with the subject and preheader given, exactly as the email channel would render it.
+ */
+export async function previewContent(
+  store: Store,
+  ws: string,
+  input: ContentPreviewInput,
+  env: { secret: string; publicUrl: string },
+): Promise<RenderedEmail> {
+  if (input.template !== undefined) {
+    return previewTemplate(store, ws, input.template, input, env);
+  }
+  if (input.body === undefined) {
+    throw BatonError.invalid([{ path: 'body', message: 'give the content to render: a body or a template' }]);
+  }
+  return renderPreview(store, ws, { body: input.body }, input, env);
+}
+
+async function renderPreview(
+  store: Store,
+  ws: string,
+  content: Pick<EmailParts, 'template' | 'text' | 'body'>,
+  input: PreviewInput & { purpose?: string },
+  env: { secret: string; publicUrl: string },
+): Promise<RenderedEmail> {
   const contact = await store.db
     .selectFrom('contacts')
     .selectAll()
@@ -78,7 +124,7 @@ export async function previewTemplate(
   }
   const steps = (campaign?.spec.sequence as StepLike[] | undefined) ?? [];
   const step = input.step_id ? steps.find((s) => s.id === input.step_id) : undefined;
-  if (input.step_id && !step) {
+  if (input.step_id && campaign && !step) {
     throw BatonError.invalid([
       { path: 'step_id', message: `names no step of campaign "${input.campaign_id}"` },
     ]);
@@ -94,10 +140,10 @@ export async function previewTemplate(
     ...((input.preheader ?? variant?.preheader ?? step?.preheader)
       ? { preheader: input.preheader ?? variant?.preheader ?? step?.preheader }
       : {}),
-    template: { kind: template.kind as TemplateKind, source: template.source },
-    ...(text && text !== template ? { text: text.source } : {}),
+    ...content,
   });
   const utm = (campaign?.spec.utm as Record<string, string> | undefined) ?? {};
+  const stepId = step?.id ?? input.step_id;
   const unsubscribe = `${env.publicUrl}/u/${signToken(env.secret, { kind: 'unsubscribe', contactId: contact.id, touchId: null })}`;
   return renderEmail(
     compiled,
@@ -105,7 +151,7 @@ export async function previewTemplate(
       contact: { ...attributes, ...contact, attributes },
       account: account ? { ...fromJson<Record<string, unknown>>(account.attributes, {}), ...account } : null,
       campaign: { id: campaign?.id ?? 'preview', name: campaign?.name ?? 'Preview' },
-      step: { id: step?.id ?? 'preview', channel: 'email' },
+      step: { id: stepId ?? 'preview', channel: 'email' },
       sender: {
         name: sender?.name ?? null,
         email: sender?.email ?? 'sender@example.invalid',
@@ -121,11 +167,11 @@ export async function previewTemplate(
         source: utm.source ?? 'baton',
         medium: utm.medium ?? 'email',
         campaign: utm.campaign ?? campaign?.id ?? 'preview',
-        ...(utm.content ? { content: utm.content } : step ? { content: step.id } : {}),
+        ...(utm.content ? { content: utm.content } : stepId ? { content: stepId } : {}),
         ...(utm.term ? { term: utm.term } : {}),
       },
       unsubscribeUrl: unsubscribe,
-      marketing: step?.purpose !== 'transactional',
+      marketing: (input.purpose ?? step?.purpose) !== 'transactional',
       strict: input.strict ?? false,
     },
   );

@@ -1,4 +1,4 @@
-// `baton demo`: three campaigns end to end on a simulated market, then the API and UI.
+// `baton demo`: four campaigns end to end on a simulated market, then the API and UI.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { DEMO_START, runDemo } from '../../sim/demo.js';
@@ -8,7 +8,7 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description(
-      'run three example campaigns on a simulated market (embedded store), print their reviews, then serve the UI',
+      'run four example campaigns on a simulated market (embedded store), print their reviews, then serve the UI',
     )
     .option('--weeks <n>', 'weeks of simulated time', '8')
     .option('--seed <seed>', 'world and behaviour seed (same seed, same results)', 'baton')
@@ -34,7 +34,7 @@ export function register(program: Command): void {
         const started = process.hrtime.bigint();
         const tty = process.stderr.isTTY;
         console.log(
-          `Baton demo: a simulated B2B market, three campaigns, ${weeks} weeks from ${new Date(DEMO_START).toISOString().slice(0, 10)} (seed ${opts.seed})`,
+          `Baton demo: a simulated B2B market, four campaigns, ${weeks} weeks from ${new Date(DEMO_START).toISOString().slice(0, 10)} (seed ${opts.seed})`,
         );
         const run = await runDemo({
           weeks,

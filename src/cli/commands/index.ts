@@ -18,6 +18,7 @@ import * as tasks from './tasks.command.js';
 import * as doctor from './doctor.command.js';
 import * as privacy from './privacy.command.js';
 import * as secrets from './secrets.command.js';
+import * as audit from './audit.command.js';
 
 export const commandModules: Array<{ register(program: Command): void }> = [
   migrate,
@@ -38,4 +39,5 @@ export const commandModules: Array<{ register(program: Command): void }> = [
   doctor,
   privacy,
   secrets,
+  audit,
 ];

@@ -10,7 +10,7 @@ import { processEvents } from '../../engine/event-processor.js';
 import { Worker } from '../../engine/worker.js';
 import { Health } from '../../ops/health.js';
 import { BatonMetrics } from '../../ops/metrics.js';
-import { rateLimitsFromEnv } from '../../ops/rate-limit.js';
+import { rateLimitStoreFor, rateLimitsFromEnv } from '../../ops/rate-limit.js';
 import { installShutdown } from '../../ops/shutdown.js';
 import { openCliContext } from '../context.js';
 
@@ -35,6 +35,8 @@ export function register(program: Command): void {
       ensureWebBuilt();
       const metrics = new BatonMetrics({ store: ctx.store, clock: ctx.clock });
       const health = new Health();
+      // Counted in the database on PostgreSQL, so serve processes behind a balancer share each limit.
+      const limits = rateLimitsFromEnv(ctx.config);
       const app = await buildApp(
         {
           store: ctx.store,
@@ -47,7 +49,7 @@ export function register(program: Command): void {
         {
           logger: false,
           ops: { metrics, health },
-          rateLimit: rateLimitsFromEnv(ctx.config),
+          rateLimit: limits && { ...limits, store: rateLimitStoreFor(ctx.store.dialect) },
           trustProxy: trustProxyFrom(ctx.config.BATON_TRUST_PROXY),
         },
       );

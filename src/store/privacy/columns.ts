@@ -23,6 +23,9 @@ export async function listColumns(
       ? await sql<{ table_name: string; column_name: string; data_type: string }>`
           select table_name, column_name, data_type from information_schema.columns
           where table_schema = current_schema()
+            -- A partition's rows are read through its parent (the monthly partitions of events, decision 0021).
+            and table_name not in (
+              select relname from pg_class where relispartition and relnamespace = current_schema()::regnamespace)
           order by table_name, ordinal_position`.execute(store.db)
       : await sql<{ table_name: string; column_name: string; data_type: string }>`
           select m.name as table_name, p.name as column_name, p.type as data_type

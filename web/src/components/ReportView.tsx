@@ -2,8 +2,8 @@
 // models side by side, experiments and holdout lift.
 import { useMemo } from 'react';
 import type { EChartsCoreOption } from 'echarts/core';
-import { FUNNEL_STAGES, type FunnelRow, type Interval, type Report } from '../api';
-import { fmtNumber, fmtPercent, label } from '../format';
+import { FUNNEL_STAGES, type AutoWinnerDecision, type FunnelRow, type Interval, type Report } from '../api';
+import { fmtInstant, fmtNumber, fmtPercent, label } from '../format';
 import { Chart } from './Chart';
 
 const ival = (i: Interval, f: (x: number) => string) =>
@@ -264,6 +264,7 @@ function ExperimentsView({ report }: { report: Report }) {
             </strong>{' '}
             — {x.reason}
           </p>
+          {x.autoWinner && <AutoWinnerView step={x.step} decision={x.autoWinner} />}
           <table className="numbers">
             <thead>
               <tr>
@@ -291,6 +292,30 @@ function ExperimentsView({ report }: { report: Report }) {
         </div>
       ))}
     </>
+  );
+}
+
+function AutoWinnerView({ step, decision: d }: { step: string; decision: AutoWinnerDecision }) {
+  const tested = d.arms.reduce((sum, a) => sum + a.n, 0);
+  return (
+    <div role="group" aria-label={`Auto-winner decision for step ${step}`}>
+      <dl className="facts auto-winner">
+        <dt>Auto-winner</dt>
+        <dd>
+          <strong>{d.variantId}</strong> sent to {d.released} held contact{d.released === 1 ? '' : 's'}
+        </dd>
+        <dt>Decided by</dt>
+        <dd>
+          {label(d.decidedBy)} ({label(d.verdict)}) on {d.metric}, from a test share of {tested}
+        </dd>
+        <dt>Decided at</dt>
+        <dd>
+          {fmtInstant(d.decidedAt)} (due {fmtInstant(d.decideAt)}, first send {fmtInstant(d.firstSendAt)})
+        </dd>
+        <dt>Why</dt>
+        <dd>{d.reason}</dd>
+      </dl>
+    </div>
   );
 }
 

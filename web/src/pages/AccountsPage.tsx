@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, type Account, type AccountTimeline, type Contact, type ContactList, type Page } from '../api';
 import { FieldError, formError, issuesFor, issuesOf, Pager, useCursorPages } from '../components/Paging';
+import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant } from '../format';
 import { Link } from '../router';
 import { contactName } from './TasksPage';
@@ -19,30 +20,16 @@ interface Filters {
 
 export function AccountsPage() {
   const [draft, setDraft] = useState<Filters>({ q: '', domain: '', industry: '', owner: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
-  const pages = useCursorPages();
-  const [result, setResult] = useState<Page<Account> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    let live = true;
-    setResult(null);
-    setError(null);
-    const query: Record<string, string | undefined> = { limit: PAGE, cursor: pages.cursor };
-    for (const [k, v] of Object.entries(filters)) if (v.trim()) query[k] = v.trim();
-    api.listAccounts(query).then(
-      (r) => live && setResult(r),
-      (e: unknown) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters, pages.cursor]);
+  const {
+    apply: applyFilters,
+    result,
+    error,
+    pages,
+  } = usePagedList((f: Filters, cursor) => api.listAccounts(filterQuery({ ...f }, PAGE, cursor)), draft);
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setFilters({ ...draft });
-    pages.reset();
+    applyFilters({ ...draft });
   };
   const issues = issuesOf(error);
   const general = formError(error, ['q', 'domain', 'industry', 'owner']);
@@ -229,7 +216,10 @@ export function AccountPage({ id }: { id: string }) {
             <dt>Owner</dt>
             <dd>{account.owner ?? '—'}</dd>
             <dt>Journey stage</dt>
-            <dd>{timeline?.stage ?? '—'}</dd>
+            <dd>
+              {timeline?.stage ?? '—'} ·{' '}
+              <Link href={`/accounts/${encodeURIComponent(account.id)}/journey`}>Journey timeline</Link>
+            </dd>
           </dl>
         </>
       )}

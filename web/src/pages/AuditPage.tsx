@@ -1,8 +1,9 @@
 // Audit: the workspace's audit trail, newest first (admins only), filtered by actor, action (or a prefix
 // ending in a dot), target and start time, 20 a page. A refused filter shows its reason next to the field.
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type AuditEntry, type AuditQuery, type Page } from '../api';
-import { FieldError, formError, issuesFor, issuesOf, Pager, useCursorPages } from '../components/Paging';
+import { useState, type FormEvent } from 'react';
+import { api, ApiError, type AuditQuery } from '../api';
+import { FieldError, formError, issuesFor, issuesOf, Pager } from '../components/Paging';
+import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant } from '../format';
 
 const PAGE = '20';
@@ -23,30 +24,19 @@ const FIELDS: Array<{ name: keyof Filters; text: string; placeholder: string }> 
 
 export function AuditPage() {
   const [draft, setDraft] = useState<Filters>({ actor: '', action: '', target: '', since: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
-  const pages = useCursorPages();
-  const [result, setResult] = useState<Page<AuditEntry> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    let live = true;
-    setResult(null);
-    setError(null);
-    const query: AuditQuery = { limit: PAGE, cursor: pages.cursor };
-    for (const f of FIELDS) if (filters[f.name].trim()) query[f.name] = filters[f.name].trim();
-    api.audit(query).then(
-      (r) => live && setResult(r),
-      (e: unknown) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters, pages.cursor]);
+  const {
+    apply: applyFilters,
+    result,
+    error,
+    pages,
+  } = usePagedList(
+    (f: Filters, cursor) => api.audit(filterQuery({ ...f }, PAGE, cursor) as AuditQuery),
+    draft,
+  );
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setFilters({ ...draft });
-    pages.reset();
+    applyFilters({ ...draft });
   };
   const issues = issuesOf(error);
   const forbidden = error instanceof ApiError && error.status === 403;

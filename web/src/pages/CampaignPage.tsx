@@ -128,6 +128,11 @@ export function CampaignPage({ id }: { id: string }) {
             <span className="muted">No moves from {campaign.status}.</span>
           )}
         </div>
+        {campaign.status === 'draft' && (
+          <p>
+            <Link href={`/campaigns/${encodeURIComponent(campaign.id)}/plan`}>Open in the planner</Link>
+          </p>
+        )}
         {campaign.status === 'draft' && blocking > 0 && (
           <p className="warn">
             Launch is disabled: {blocking} blocking finding(s) below must be fixed first.
@@ -181,6 +186,13 @@ export function CampaignPage({ id }: { id: string }) {
 
       {campaign.status === 'draft' && <ForecastView id={campaign.id} />}
       {report && <ReportView report={report} />}
+      {report && campaign.launched_at && (
+        <p>
+          <Link href={`/journey?campaign=${encodeURIComponent(campaign.id)}`}>
+            Journey moves of the enrolled contacts against the holdout
+          </Link>
+        </p>
+      )}
       {report && (campaign.status === 'completed' || campaign.status === 'reviewed') && (
         <ReviewForm campaign={campaign} report={report} onSaved={() => void load()} />
       )}

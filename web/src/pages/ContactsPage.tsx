@@ -1,8 +1,9 @@
 // Contacts: search by name or email, stage, account (10 a page); one contact's facts and its timeline of
 // touches and events, newest first.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, LIFECYCLE_STAGES, type Contact, type ContactTimeline, type Page } from '../api';
-import { FieldError, formError, issuesFor, issuesOf, Pager, useCursorPages } from '../components/Paging';
+import { api, LIFECYCLE_STAGES, type Contact, type ContactTimeline } from '../api';
+import { FieldError, formError, issuesFor, issuesOf, Pager } from '../components/Paging';
+import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant, label } from '../format';
 import { Link } from '../router';
 import { contactName } from './TasksPage';
@@ -19,30 +20,16 @@ interface Filters {
 
 export function ContactsPage() {
   const [draft, setDraft] = useState<Filters>({ q: '', email: '', lifecycle_stage: '', account_id: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
-  const pages = useCursorPages();
-  const [result, setResult] = useState<Page<Contact> | null>(null);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    let live = true;
-    setResult(null);
-    setError(null);
-    const query: Record<string, string | undefined> = { limit: PAGE, cursor: pages.cursor };
-    for (const [k, v] of Object.entries(filters)) if (v.trim()) query[k] = v.trim();
-    api.listContacts(query).then(
-      (r) => live && setResult(r),
-      (e: unknown) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters, pages.cursor]);
+  const {
+    apply: applyFilters,
+    result,
+    error,
+    pages,
+  } = usePagedList((f: Filters, cursor) => api.listContacts(filterQuery({ ...f }, PAGE, cursor)), draft);
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setFilters({ ...draft });
-    pages.reset();
+    applyFilters({ ...draft });
   };
   const issues = issuesOf(error);
   const general = formError(error, ['q', 'email', 'lifecycle_stage', 'account_id']);

@@ -1,17 +1,17 @@
 // Tasks: the sales-task inbox per assignee, oldest due first, 10 a page; complete with an outcome, skip
 // with a reason, or move the due time. Filter and action errors show next to the field they name.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import {
   api,
   TASK_OUTCOMES,
   TASK_STATUSES,
-  type Page,
   type Task,
   type TaskOutcome,
   type TaskQuery,
   type TaskStatus,
 } from '../api';
-import { FieldError, formError, issuesFor, issuesOf, Pager, useCursorPages } from '../components/Paging';
+import { FieldError, formError, issuesFor, issuesOf, Pager } from '../components/Paging';
+import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant, label } from '../format';
 import { Link } from '../router';
 
@@ -36,35 +36,21 @@ interface Filters {
 
 export function TasksPage() {
   const [draft, setDraft] = useState<Filters>({ assignee: '', status: 'open', due_before: '', overdue: '' });
-  const [filters, setFilters] = useState<Filters>(draft);
-  const pages = useCursorPages();
-  const [result, setResult] = useState<Page<Task> | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const {
+    apply: applyFilters,
+    reload,
+    result,
+    error,
+    pages,
+  } = usePagedList(
+    (f: Filters, cursor) => api.listTasks(filterQuery({ ...f }, PAGE, cursor) as TaskQuery),
+    draft,
+  );
   const [selected, setSelected] = useState<Task | null>(null);
-  const [reload, setReload] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    setResult(null);
-    setError(null);
-    const query: TaskQuery = { limit: PAGE, cursor: pages.cursor };
-    if (filters.assignee.trim()) query.assignee = filters.assignee.trim();
-    if (filters.status) query.status = filters.status;
-    if (filters.due_before.trim()) query.due_before = filters.due_before.trim();
-    if (filters.overdue) query.overdue = filters.overdue;
-    api.listTasks(query).then(
-      (r) => live && setResult(r),
-      (e: unknown) => live && setError(e),
-    );
-    return () => {
-      live = false;
-    };
-  }, [filters, pages.cursor, reload]);
 
   const apply = (e: FormEvent) => {
     e.preventDefault();
-    setFilters({ ...draft });
-    pages.reset();
+    applyFilters({ ...draft });
   };
   const issues = issuesOf(error);
   const fieldIds = ['assignee', 'status', 'due_before', 'overdue'];
@@ -198,7 +184,7 @@ export function TasksPage() {
           task={selected}
           onDone={(t) => {
             setSelected(t.status === 'open' ? t : null);
-            setReload((r) => r + 1);
+            reload();
           }}
           onClose={() => setSelected(null)}
         />
