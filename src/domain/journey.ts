@@ -4,12 +4,21 @@ import { z } from 'zod';
 import { BatonError, zodIssues, type FieldIssue } from './errors.js';
 import { checkRule, type CheckedNode, type RuleNode } from './segment.js';
 
+/**
+ * How an account's stage is derived: the furthest stage of its contacts, its own criteria (account
+ * attributes and account-level events such as deals), or the further of the two.
+ */
+export const ACCOUNT_STAGE_MODES = ['contacts', 'own', 'furthest'] as const;
+export type AccountStageMode = (typeof ACCOUNT_STAGE_MODES)[number];
+
 export const JOURNEY_PRESETS = ['default', 'aida', 'tofu_mofu_bofu'] as const;
 export type JourneyPreset = (typeof JOURNEY_PRESETS)[number];
 
 /** The deal events Baton reads as account-level conversions (Segment's B2B SaaS spec names). */
 export const OPPORTUNITY_CREATED = 'Opportunity Created';
 export const DEAL_WON = 'Deal Won';
+/** A lost opportunity (Segment's B2B SaaS spec has no name for it; Baton reads this one). */
+export const DEAL_LOST = 'Deal Lost';
 
 const stageId = z
   .string()
@@ -18,8 +27,17 @@ const stageId = z
 export interface JourneyStage {
   id: string;
   name: string;
-  /** Entry criteria (a segment rule); none means every contact qualifies (the first stage, usually). */
+  /**
+   * Entry criteria (a segment rule); none means every contact qualifies (the first stage, usually) —
+   * except a later stage with `account_criteria` only, which is an account stage contacts never reach.
+   */
   criteria?: RuleNode;
+  /**
+   * The account's own entry criteria: a rule over the account's fields (`industry`, `attributes.tier`)
+   * and its events (done by any of its contacts or stamped with the account, such as deals). Read when
+   * `account_stage` is `own` or `furthest`; a later stage without them is not reached by own criteria.
+   */
+  account_criteria?: RuleNode;
 }
 
 /** A milestone instant: the first time a contact of the account did `event`, or entered `stage`. */
@@ -45,6 +63,8 @@ export interface JourneyMap {
   w_shares: WShares;
   /** Days of touches before a deal that its attribution considers. */
   deal_lookback_days: number;
+  /** How an account's stage is derived (`contacts` when the map does not say). */
+  account_stage: AccountStageMode;
 }
 
 const milestoneRef = z.union([
@@ -64,6 +84,7 @@ export const journeyInputSchema = z
             id: stageId,
             name: z.string().min(1).max(80),
             criteria: z.unknown().optional(),
+            account_criteria: z.unknown().optional(),
           })
           .strict(),
       )
@@ -79,6 +100,7 @@ export const journeyInputSchema = z
       .strict()
       .optional(),
     deal_lookback_days: z.number().int().min(1).max(730).optional(),
+    account_stage: z.enum(ACCOUNT_STAGE_MODES).optional(),
   })
   .strict();
 export type JourneyInput = z.input<typeof journeyInputSchema>;
@@ -100,11 +122,16 @@ export const PRESET_STAGES: Record<JourneyPreset, JourneyStage[]> = {
       criteria: {
         any: [within('demo_booked', 90), within('meeting_booked', 90), within(OPPORTUNITY_CREATED, 180)],
       },
+      // An opportunity opened in the last 180 days and not lost since then (a won one makes a Customer).
+      account_criteria: {
+        all: [within(OPPORTUNITY_CREATED, 180), { not: within(DEAL_LOST, 180) }],
+      },
     },
     {
       id: 'customer',
       name: 'Customer',
       criteria: { any: [{ event: DEAL_WON }, { attribute: 'lifecycle_stage', op: 'eq', value: 'customer' }] },
+      account_criteria: { event: DEAL_WON },
     },
   ],
   aida: [
@@ -119,6 +146,7 @@ export const PRESET_STAGES: Record<JourneyPreset, JourneyStage[]> = {
       id: 'action',
       name: 'Action',
       criteria: { any: [within('demo_booked', 90), { event: DEAL_WON }] },
+      account_criteria: { any: [within(OPPORTUNITY_CREATED, 180), { event: DEAL_WON }] },
     },
   ],
   tofu_mofu_bofu: [
@@ -132,6 +160,7 @@ export const PRESET_STAGES: Record<JourneyPreset, JourneyStage[]> = {
       id: 'bofu',
       name: 'Bottom of funnel',
       criteria: { any: [within('pricing_page_viewed', 30), within('demo_booked', 90)] },
+      account_criteria: within(OPPORTUNITY_CREATED, 180),
     },
   ],
 };
@@ -157,6 +186,8 @@ export const DEFAULT_W_SHARES: WShares = {
 export interface CheckedJourney {
   map: JourneyMap;
   rules: Array<CheckedNode | undefined>;
+  /** Each stage's account criteria (over an account row; see checkAccountRule). */
+  accountRules: Array<CheckedNode | undefined>;
 }
 
 /** The map a workspace gets from a preset with nothing else set. */
@@ -171,7 +202,44 @@ export function presetJourney(preset: JourneyPreset = 'default'): JourneyMap {
     },
     w_shares: DEFAULT_W_SHARES,
     deal_lookback_days: 180,
+    account_stage: 'contacts',
   };
+}
+
+/**
+ * Checks account criteria: a segment rule read over an account. Attribute conditions name the account's
+ * fields (`industry`, `attributes.tier`; `account.industry` is accepted too); events are the account's;
+ * a saved segment (a set of contacts) cannot be used. Lists are checked to be account lists on save.
+ */
+export function checkAccountRule(raw: unknown, prefix: string): { rule?: CheckedNode; issues: FieldIssue[] } {
+  const onAccount = (n: unknown): unknown => {
+    if (typeof n !== 'object' || n === null || Array.isArray(n)) return n;
+    const o = n as Record<string, unknown>;
+    if (Array.isArray(o.all)) return { ...o, all: o.all.map(onAccount) };
+    if (Array.isArray(o.any)) return { ...o, any: o.any.map(onAccount) };
+    if ('not' in o) return { ...o, not: onAccount(o.not) };
+    if (typeof o.attribute === 'string' && !o.attribute.startsWith('account.'))
+      return { ...o, attribute: `account.${o.attribute}` };
+    return n;
+  };
+  const r = checkRule(onAccount(raw), prefix);
+  const issues = r.issues.map((i) =>
+    i.path.endsWith('.attribute')
+      ? { ...i, message: i.message.replace(' or account.FIELD', '').replace(/"account\./, '"') }
+      : i,
+  );
+  const walk = (n: CheckedNode): void => {
+    if (n.kind === 'all' || n.kind === 'any') n.children.forEach(walk);
+    else if (n.kind === 'not') walk(n.child);
+    else if (n.kind === 'segment')
+      issues.push({
+        path: n.path,
+        message:
+          'account criteria cannot use a saved segment (a segment selects contacts); use account fields, events or an account list',
+      });
+  };
+  if (r.rule) walk(r.rule);
+  return issues.length === 0 && r.rule ? { rule: r.rule, issues } : { issues };
 }
 
 /**
@@ -190,6 +258,10 @@ export function checkJourney(raw: unknown): CheckedJourney {
         ...(s.criteria !== undefined ? { criteria: s.criteria as RuleNode } : {}),
       }))
     : base.stages;
+  if (input.stages)
+    input.stages.forEach((s, i) => {
+      if (s.account_criteria !== undefined) stages[i]!.account_criteria = s.account_criteria as RuleNode;
+    });
   const issues: FieldIssue[] = [];
   const seen = new Map<string, number>();
   const rules = stages.map((s, i) => {
@@ -205,6 +277,18 @@ export function checkJourney(raw: unknown): CheckedJourney {
     issues.push(...r.issues);
     return r.rule;
   });
+  const accountRules = stages.map((s, i) => {
+    if (s.account_criteria === undefined) return undefined;
+    const r = checkAccountRule(s.account_criteria, `stages.${i}.account_criteria`);
+    issues.push(...r.issues);
+    return r.rule;
+  });
+  const accountStage = input.account_stage ?? 'contacts';
+  if (accountStage !== 'contacts' && !stages.some((s, i) => i > 0 && s.account_criteria !== undefined))
+    issues.push({
+      path: 'account_stage',
+      message: `\`${accountStage}\` derives accounts' stages from their own criteria, but no stage after the first has account_criteria; add them or use \`contacts\``,
+    });
   const milestones: JourneyMilestones = {
     lead_creation:
       input.milestones?.lead_creation ??
@@ -232,8 +316,10 @@ export function checkJourney(raw: unknown): CheckedJourney {
       milestones,
       w_shares: w,
       deal_lookback_days: input.deal_lookback_days ?? base.deal_lookback_days,
+      account_stage: accountStage,
     },
     rules,
+    accountRules,
   };
 }
 

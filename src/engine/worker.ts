@@ -17,6 +17,7 @@ import { nextPostDueAt } from '../store/social-posts.repository.js';
 import { PartitionJob } from './partition-job.js';
 import { RetentionJob } from './retention-job.js';
 import { nextTaskExpiry, tickTasks } from './tasks.js';
+import { nextStageRecheckAt } from './journey-pass.js';
 
 export type EventProcessor = (store: Store, now: number) => Promise<unknown>;
 
@@ -97,7 +98,7 @@ export class Worker {
 
   /**
    * The next instant at which a tick would have work: a due touch, a campaign window boundary, a
-   * dynamic audience refresh. Simulations jump straight there instead of ticking through quiet hours.
+   * dynamic audience refresh, a journey stage's time window elapsing. Simulations jump straight there instead of ticking through quiet hours.
    */
   async nextWakeAt(now: number): Promise<number> {
     let next = Infinity;
@@ -112,6 +113,8 @@ export class Worker {
     const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
     for (const ws of await new WorkspacesRepository(this.store).list()) {
       next = Math.min(next, await nextAutoWinnerAt(this.store, ws.id));
+      // A time window in a journey stage's criteria elapses (the journey pass sweeps it).
+      next = Math.min(next, (await nextStageRecheckAt(this.store, ws.id)) ?? Infinity);
       const live = await new CampaignsRepository(this.store).list(ws.id, {
         statuses: ['scheduled', 'running', 'paused'],
       });

@@ -71,6 +71,21 @@ function bySubject(changes: readonly StageChange[], to: number): Map<string, Sta
   return out;
 }
 
+/** Transitions in journey order: entries (from null) first, then by the from stage, then the to stage. */
+export function sortTransitions(stages: readonly string[], list: Transition[]): Transition[] {
+  const index = new Map(stages.map((s, i) => [s, i]));
+  return list.sort(
+    (a, b) =>
+      (a.from === null ? -1 : (index.get(a.from) ?? 99)) -
+        (b.from === null ? -1 : (index.get(b.from) ?? 99)) ||
+      (index.get(a.to) ?? 99) - (index.get(b.to) ?? 99),
+  );
+}
+
+/**
+ * The flows over stage changes in memory: the definition. The API computes the same figures in SQL
+ * (src/store/journey/flows.ts, `aggregateFlows`); this one serves small inputs and tests.
+ */
 export function journeyFlows(input: FlowsInput): Flows {
   const { stages, from, to } = input;
   const index = new Map(stages.map((s, i) => [s, i]));
@@ -116,12 +131,7 @@ export function journeyFlows(input: FlowsInput): Flows {
     });
   }
   return {
-    transitions: [...counts.values()].sort(
-      (a, b) =>
-        (a.from === null ? -1 : (index.get(a.from) ?? 99)) -
-          (b.from === null ? -1 : (index.get(b.from) ?? 99)) ||
-        (index.get(a.to) ?? 99) - (index.get(b.to) ?? 99),
-    ),
+    transitions: sortTransitions(stages, [...counts.values()]),
     timeInStage: stages.map((s) => {
       const xs = stays.get(s)!;
       return {

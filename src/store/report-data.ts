@@ -73,13 +73,18 @@ export async function loadReportInput(
   if (!campaign) throw BatonError.notFound('campaign', campaignId);
   const goal = campaign.frozenPlan?.goal ?? campaign.spec.goal;
 
-  const [enrollments, touches, events, conversions, goalRows, review] = await Promise.all([
-    store.db
-      .selectFrom('enrollments')
-      .select(['contact_id', 'account_id', 'arm', 'enrolled_at'])
-      .where('workspace_id', '=', workspaceId)
-      .where('campaign_id', '=', campaignId)
-      .execute(),
+  const enrollments = await store.db
+    .selectFrom('enrollments')
+    .select(['contact_id', 'account_id', 'arm', 'enrolled_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('campaign_id', '=', campaignId)
+    .execute();
+  // No event the report counts comes before the campaign's first enrollment (funnel events follow touches;
+  // goal events count from each contact's enrollment), so both event reads start there: on PostgreSQL that
+  // bound prunes the months before the campaign from the partitioned `events` table.
+  const since = enrollments.reduce((min, e) => Math.min(min, Number(e.enrolled_at)), Infinity);
+  const eventsSince = Number.isFinite(since) ? since : now;
+  const [touches, events, conversions, goalRows, review] = await Promise.all([
     store.db
       .selectFrom('touches')
       .select(['id', 'contact_id', 'step_id', 'channel', 'variant_id', 'status', 'sent_at'])
@@ -101,6 +106,7 @@ export async function loadReportInput(
       .where('workspace_id', '=', workspaceId)
       .where('campaign_id', '=', campaignId)
       .where('type', 'in', FUNNEL_EVENT_TYPES)
+      .where('occurred_at', '>=', eventsSince)
       .execute(),
     loadConversions(store, workspaceId, campaignId),
     // Goal events of the enrolled contacts, both arms (the holdout comparison; enrollment times are checked in
@@ -112,6 +118,7 @@ export async function loadReportInput(
           .select(['id', 'contact_id', 'occurred_at', 'properties'])
           .where('workspace_id', '=', workspaceId)
           .where('type', '=', goal.event)
+          .where('occurred_at', '>=', eventsSince)
           .where('contact_id', 'in', (eb) =>
             eb
               .selectFrom('enrollments')

@@ -327,6 +327,8 @@ export interface JourneyStagesTable {
   /** The stage's position in the journey map when it was entered (0 first). */
   stage_index: number;
   entered_at: number;
+  /** When a time window in the criteria next elapses for this subject (the sweep re-evaluates it then). */
+  stage_recheck_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface JourneyStageChangesTable {
@@ -337,7 +339,10 @@ export interface JourneyStageChangesTable {
   from_stage: string | null;
   to_stage: string;
   changed_at: number;
-  /** event | attributes | journey_changed | contact (an account following its contacts) */
+  /**
+   * event | attributes | journey_changed | contact (an account following its contacts) | account_criteria
+   * (an account meeting its own criteria) | time_window_elapsed (the sweep: a window in the criteria elapsed)
+   */
   cause: string;
   event_id: string | null;
   event_type: string | null;

@@ -17,7 +17,8 @@ const TSX = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const HOUR = 3_600_000;
 
-describe('baton audit (CLI)', () => {
+// Each test starts one CLI process (a few seconds under tsx on a busy machine).
+describe('baton audit (CLI)', { timeout: 90_000 }, () => {
   const tmp = tempSqliteUrl();
   afterAll(() => tmp.cleanup());
 
@@ -80,7 +81,7 @@ describe('baton audit (CLI)', () => {
     }
   });
 
-  it("prints the workspace's trail newest first, and filters by action prefix and time", async () => {
+  it("prints the workspace's trail newest first", async () => {
     const all = await baton(['--workspace', 'acme']);
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);
@@ -89,7 +90,9 @@ describe('baton audit (CLI)', () => {
       '2026-11-02T10:00:00.000Z  campaign.launch  by user:usr_1 from 203.0.113.7 campaign:spring-launch',
       '2026-11-02T09:00:00.000Z  campaign.update  by user:usr_1 campaign:spring-launch {"revision":2}',
     ]);
+  });
 
+  it('filters by action prefix and time, as JSON lines', async () => {
     const campaigns = await baton(['--action', 'campaign.', '--since', '2026-11-02T09:30:00Z', '--json']);
     const entries = campaigns.stdout
       .trim()
@@ -101,7 +104,9 @@ describe('baton audit (CLI)', () => {
         target: { type: 'campaign', id: 'spring-launch' },
       }),
     ]);
+  });
 
+  it('prints at most --limit entries', async () => {
     const two = await baton(['--limit', '2']);
     expect(two.stdout.trim().split('\n')).toHaveLength(2);
   });

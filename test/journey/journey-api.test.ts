@@ -143,6 +143,92 @@ describe.each(dialects)('journey API (%s)', (dialect) => {
       deal: { account_id: acme.id },
     });
 
+    // Touches on two of the account's contacts show on its timeline; a touch not sent yet, a touch outside
+    // the range and a touch on another account's contact do not.
+    const ids = Object.fromEntries(
+      (
+        await store.db
+          .selectFrom('contacts')
+          .select(['id', 'external_id'])
+          .where('workspace_id', '=', ws)
+          .execute()
+      ).map((c) => [c.external_id, c.id]),
+    );
+    const outsider = await contacts.create(ws, { email: 'di@else.example', external_id: 'di' }, T0);
+    const cycles = new Map<string, number>();
+    const touch = async (
+      id: string,
+      contact: string,
+      status: string,
+      sentAt: number | null,
+      channel = 'email',
+    ) => {
+      await store.db
+        .insertInto('enrollments')
+        .values({
+          id: `enr_${id}`,
+          workspace_id: ws,
+          campaign_id: 'abm-push',
+          contact_id: contact,
+          account_id: null,
+          cycle: cycles.get(contact) ?? 0,
+          arm: 'treatment',
+          variants: '{}',
+          state: 'active',
+          exit_reason: null,
+          enrolled_at: T0,
+          exited_at: null,
+        })
+        .execute();
+      await store.db
+        .insertInto('touches')
+        .values({
+          id,
+          workspace_id: ws,
+          enrollment_id: `enr_${id}`,
+          campaign_id: 'abm-push',
+          contact_id: contact,
+          step_id: channel === 'email' ? 'intro' : 'call',
+          step_index: 0,
+          channel,
+          variant_id: null,
+          priority: 50,
+          status,
+          due_at: sentAt ?? T0 + 20 * DAY,
+          lease_until: null,
+          claimed_by: null,
+          attempts: sentAt === null ? 0 : 1,
+          deferrals: 0,
+          planned_at: T0,
+          sent_at: sentAt,
+          reason: null,
+          message_id: null,
+          details: '{}',
+        })
+        .execute();
+      cycles.set(contact, (cycles.get(contact) ?? 0) + 1);
+    };
+    await touch(`tch_ana_${dialect}`, ids.ana!, 'sent', T0 + 4 * DAY);
+    await touch(`tch_bo_${dialect}`, ids.bo!, 'sent', T0 + 5 * DAY, 'task');
+    await touch(`tch_cy_${dialect}`, ids.cy!, 'pending', null);
+    await touch(`tch_late_${dialect}`, ids.ana!, 'sent', Date.parse('2027-06-02T09:00:00Z'));
+    await touch(`tch_di_${dialect}`, outsider.id, 'sent', T0 + 4 * DAY);
+    const withTouches = (
+      await fx.app.inject({
+        method: 'GET',
+        url: `/api/v1/journey/accounts/${acme.id}/timeline?from=2027-05-01&to=2027-05-31`,
+        headers: auth,
+      })
+    ).json();
+    expect(
+      withTouches.items
+        .filter((i: { kind: string }) => i.kind === 'touch')
+        .map((i: Record<string, unknown>) => [i.id, i.contactId, i.campaignId, i.stepId, i.channel, i.at]),
+    ).toEqual([
+      [`tch_ana_${dialect}`, ids.ana, 'abm-push', 'intro', 'email', '2027-05-07T09:00:00.000Z'],
+      [`tch_bo_${dialect}`, ids.bo, 'abm-push', 'call', 'task', '2027-05-08T09:00:00.000Z'],
+    ]);
+
     const badRange = await fx.app.inject({
       method: 'GET',
       url: '/api/v1/journey/flows?from=yesterday',

@@ -2,7 +2,7 @@
 // stages), GET /api/v1/journey/flows (transitions, time in stage, conversion; per campaign enrolled vs
 // holdout), GET /api/v1/journey/accounts/:id/timeline and GET /api/v1/journey/deals/:id/attribution.
 import { z } from 'zod';
-import { JOURNEY_PRESETS, journeyInputSchema } from '../../domain/journey.js';
+import { ACCOUNT_STAGE_MODES, JOURNEY_PRESETS, journeyInputSchema } from '../../domain/journey.js';
 import { ruleNodeSchema } from '../../domain/segment.js';
 import { accountTimeline, loadJourneyFlows } from '../../store/journey/flows.js';
 import { getJourney, setJourney } from '../../store/journey/journey-map.repository.js';
@@ -21,7 +21,17 @@ const journeyResponse = z.object({
   enabled: z.boolean().describe('false until the workspace saves a map: no stage is tracked before that'),
   preset: z.string(),
   presets: z.array(z.string()),
-  stages: z.array(z.object({ id: z.string(), name: z.string(), criteria: ruleNodeSchema.optional() })),
+  stages: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      criteria: ruleNodeSchema.optional(),
+      account_criteria: ruleNodeSchema.optional(),
+    }),
+  ),
+  account_stage: z
+    .enum(ACCOUNT_STAGE_MODES)
+    .describe("how an account's stage is derived: its contacts' furthest, its own criteria, or the further"),
   milestones: z.object({ lead_creation: milestone, opportunity_creation: milestone }),
   w_shares: z.object({
     first_touch: z.number(),
@@ -35,7 +45,20 @@ const journeyResponse = z.object({
 
 const putBody = journeyInputSchema.extend({
   stages: z
-    .array(z.object({ id: z.string(), name: z.string(), criteria: ruleNodeSchema.optional() }).strict())
+    .array(
+      z
+        .object({
+          id: z.string(),
+          name: z.string(),
+          criteria: ruleNodeSchema.optional(),
+          account_criteria: ruleNodeSchema
+            .optional()
+            .describe(
+              "the account's own criteria: its fields and events (deals), read unless account_stage is contacts",
+            ),
+        })
+        .strict(),
+    )
     .optional()
     .describe('the stages in order; each criteria is a segment rule (the first stage usually has none)'),
 });
@@ -153,6 +176,7 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
       preset: m.preset,
       presets: [...JOURNEY_PRESETS],
       stages: m.stages,
+      account_stage: m.account_stage,
       milestones: m.milestones,
       w_shares: m.w_shares,
       deal_lookback_days: m.deal_lookback_days,

@@ -1,15 +1,20 @@
-// Loads what the journey views need and hands it to the pure functions of src/measure/journey-flows.ts:
-// workspace flows in a range, one campaign's enrolled-vs-holdout moves, and one account's timeline of
-// touches, stage changes and deals.
+// What the journey views need: workspace flows in a range (transitions, time in stage, conversion),
+// aggregated in SQL so the API process holds one row per stage and transition whatever the history's size;
+// one campaign's enrolled-vs-holdout moves (its contacts' history, through src/measure/journey-flows.ts);
+// and one account's timeline of touches, stage changes and deals.
+import { sql } from 'kysely';
 import { BatonError } from '../../domain/errors.js';
 import { parseDate } from '../../domain/segment.js';
 import {
   campaignFlows,
-  journeyFlows,
+  sortTransitions,
   type ArmMember,
   type CampaignFlows,
   type Flows,
   type StageChange,
+  type StageConversion,
+  type StageTime,
+  type Transition,
 } from '../../measure/journey-flows.js';
 import type { Store } from '../db.js';
 import { accountDeals } from './pipeline.js';
@@ -50,17 +55,17 @@ async function changesOf(
   workspaceId: string,
   kind: 'contact' | 'account',
   to: number,
-  subjects?: readonly string[],
+  subjects: readonly string[],
 ): Promise<StageChange[]> {
-  const load = async (ids?: readonly string[]): Promise<StageChange[]> => {
-    let q = store.db
+  const load = async (ids: readonly string[]): Promise<StageChange[]> => {
+    const rows = await store.db
       .selectFrom('journey_stage_changes')
       .select(['subject_id', 'from_stage', 'to_stage', 'changed_at'])
       .where('workspace_id', '=', workspaceId)
       .where('subject_kind', '=', kind)
-      .where('changed_at', '<', to);
-    if (ids) q = q.where('subject_id', 'in', ids);
-    const rows = await q.execute();
+      .where('changed_at', '<', to)
+      .where('subject_id', 'in', ids)
+      .execute();
     return rows.map((r) => ({
       subjectId: r.subject_id,
       from: r.from_stage,
@@ -68,10 +73,113 @@ async function changesOf(
       at: Number(r.changed_at),
     }));
   };
-  if (!subjects) return load();
   const out: StageChange[] = [];
   for (let i = 0; i < subjects.length; i += CHUNK) out.push(...(await load(subjects.slice(i, i + CHUNK))));
   return out;
+}
+
+interface StayRow {
+  k: 'time' | 'current' | 'conv';
+  stage: string;
+  a: number | string;
+  b: number | string | null;
+  c: number | string | null;
+}
+
+/**
+ * Flows of one workspace's contacts or accounts in [from, to), in the database: the definition of
+ * src/measure/journey-flows.ts (`journeyFlows`) as two statements. Every change before `to` counts
+ * toward stays (a stay ends at the subject's next change, `lead()` over its history) and stages
+ * reached; only changes inside the range count as transitions.
+ */
+export async function aggregateFlows(
+  store: Store,
+  workspaceId: string,
+  subject: 'contact' | 'account',
+  stages: readonly string[],
+  from: number,
+  to: number,
+): Promise<Flows> {
+  const transitions = await store.db
+    .selectFrom('journey_stage_changes')
+    .select(['from_stage', 'to_stage', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('workspace_id', '=', workspaceId)
+    .where('subject_kind', '=', subject)
+    .where('changed_at', '>=', from)
+    .where('changed_at', '<', to)
+    .groupBy(['from_stage', 'to_stage'])
+    .execute();
+  const idx = sql`(case h0.to_stage ${sql.join(
+    stages.map((s, i) => sql`when ${s} then ${sql.lit(i)}`),
+    sql` `,
+  )} else -1 end)`;
+  // One pass over the history before `to`: each change with the instant its stay ended (null: current).
+  const rows = await sql<StayRow>`
+    with h as (
+      select h0.subject_id, h0.to_stage, h0.changed_at, ${idx} as idx,
+        lead(h0.changed_at) over (partition by h0.subject_id order by h0.changed_at, h0.id) as left_at,
+        max(${idx}) over (partition by h0.subject_id) as top
+      from journey_stage_changes h0
+      where h0.workspace_id = ${workspaceId} and h0.subject_kind = ${subject} and h0.changed_at < ${to}
+    ),
+    stays as (
+      select h.to_stage as stage, h.left_at - h.changed_at as d from h
+      where h.left_at is not null and h.left_at >= ${from}
+    ),
+    ranked as (
+      select stage, d, row_number() over (partition by stage order by d) as rn,
+        count(*) over (partition by stage) as n
+      from stays
+    ),
+    entered as (
+      select distinct subject_id, idx, to_stage, top from h
+      where idx >= 0 and (left_at is null or left_at >= ${from})
+    )
+    select 'time' as k, stage, count(*) as a, avg(d) as b,
+      avg(case when rn = (n + 1) / 2 or rn = (n + 2) / 2 then d end) as c
+    from ranked group by stage
+    union all
+    select 'current' as k, to_stage as stage, count(*) as a, null as b, null as c
+    from h where left_at is null group by to_stage
+    union all
+    select 'conv' as k, e.to_stage as stage, count(*) as a,
+      sum(case when e.top > e.idx then 1 else 0 end) as b, null as c
+    from entered e group by e.to_stage`.execute(store.db);
+
+  const of = (k: StayRow['k'], stage: string) => rows.rows.find((r) => r.k === k && r.stage === stage);
+  const days = (v: number | string | null | undefined): number | null =>
+    v === null || v === undefined ? null : Number(v) / DAY;
+  const timeInStage: StageTime[] = stages.map((s) => {
+    const t = of('time', s);
+    return {
+      stage: s,
+      completed: Number(t?.a ?? 0),
+      medianDays: days(t?.c),
+      meanDays: days(t?.b),
+      current: Number(of('current', s)?.a ?? 0),
+    };
+  });
+  const conversion: StageConversion[] = [];
+  for (let i = 0; i + 1 < stages.length; i++) {
+    const c = of('conv', stages[i]!);
+    const entered = Number(c?.a ?? 0);
+    const reached = Number(c?.b ?? 0);
+    conversion.push({
+      from: stages[i]!,
+      to: stages[i + 1]!,
+      entered,
+      reached,
+      rate: entered > 0 ? reached / entered : null,
+    });
+  }
+  return {
+    transitions: sortTransitions(
+      stages,
+      transitions.map((t): Transition => ({ from: t.from_stage, to: t.to_stage, count: Number(t.n) })),
+    ),
+    timeInStage,
+    conversion,
+  };
 }
 
 export interface JourneyFlowsView {
@@ -93,7 +201,7 @@ export async function loadJourneyFlows(
   const { journey } = await getJourney(store, workspaceId);
   const stages = journey.map.stages.map((s) => s.id);
   const subject = query.subject ?? 'contact';
-  const flows = journeyFlows({ stages, changes: await changesOf(store, workspaceId, subject, to), from, to });
+  const flows = await aggregateFlows(store, workspaceId, subject, stages, from, to);
   let campaign: JourneyFlowsView['campaign'] = null;
   if (query.campaign) {
     const exists = await store.db

@@ -1,6 +1,8 @@
 // A workspace's journey map: read (the default preset, not yet enabled, when none is set) and replace. A
 // new map re-evaluates every contact of the workspace at once, since stage ids and criteria may change.
+import { BatonError } from '../../domain/errors.js';
 import { checkJourney, presetJourney, type CheckedJourney, type JourneyMap } from '../../domain/journey.js';
+import { referencesOf } from '../../domain/segment.js';
 import type { CheckedNode } from '../../domain/segment.js';
 import type { Store } from '../db.js';
 import { fromJson, toJson } from '../json.js';
@@ -21,6 +23,7 @@ export function checkStoredJourney(map: JourneyMap): CheckedJourney {
     milestones: map.milestones,
     w_shares: map.w_shares,
     deal_lookback_days: map.deal_lookback_days,
+    ...(map.account_stage ? { account_stage: map.account_stage } : {}),
   });
   return { ...checked, map: { ...checked.map, preset: map.preset } };
 }
@@ -65,6 +68,20 @@ export async function setJourney(
     workspaceId,
     journey.rules.filter((r): r is CheckedNode => r !== undefined),
   );
+  const accountRules = journey.accountRules.filter((r): r is CheckedNode => r !== undefined);
+  if (accountRules.length > 0) {
+    const refs = await resolveReferences(store, workspaceId, accountRules);
+    const contactLists = accountRules
+      .flatMap((r) => referencesOf(r).lists)
+      .filter((l) => refs.lists.get(l.ref)?.kind !== 'account');
+    if (contactLists.length > 0)
+      throw BatonError.invalid(
+        contactLists.map((l) => ({
+          path: l.path,
+          message: `list ${JSON.stringify(l.ref)} holds contacts; account criteria take an account list`,
+        })),
+      );
+  }
   await store.db
     .insertInto('journey_maps')
     .values({ workspace_id: workspaceId, map: toJson(journey.map), updated_at: now })

@@ -88,8 +88,8 @@ export const PERSON_TABLES: readonly PersonTable[] = [
     table: 'journey_stages',
     column: 'subject_id',
     only: { column: 'subject_kind', value: 'contact' },
-    plan: { action: 'anonymise', clear: {} },
-    why: 'stage counts of the journey map; the row holds a stage name and times only',
+    plan: { action: 'anonymise', clear: { stage_recheck_at: 'null' } },
+    why: 'stage counts of the journey map; the row holds a stage name and times only (no longer re-evaluated)',
   },
   {
     table: 'journey_stage_changes',

@@ -163,8 +163,8 @@ function param(ctx: CompileContext, v: string | number | boolean, type: ValueTyp
   return sql`${v}::text`;
 }
 
-/** A built-in column or JSON path compared with a typed value. */
-function condition(ctx: CompileContext, c: CheckedCondition, alias: string): Bool {
+/** A built-in column or JSON path of the row `alias` compared with a typed value. */
+export function condition(ctx: CompileContext, c: CheckedCondition, alias: string): Bool {
   const { field, op, value } = c;
   if (op === 'exists') {
     const present = existsExpr(ctx, field, alias);
