@@ -27,16 +27,8 @@ import { CampaignsRepository } from '../src/store/campaigns.repository.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { WorkspacesRepository } from '../src/store/workspaces.repository.js';
-import {
-  freshDatabase,
-  seedLogRun,
-  sleep,
-  startWorker,
-  stopWorkers,
-  waitDrained,
-  waitRunning,
-} from '../test/engine/reliability/harness.js';
 import { report, timed } from './harness.js';
+import { dispatchOnPg } from './pg-harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const START = Date.parse('2027-01-04T00:00:00Z');
@@ -181,35 +173,6 @@ function baseline(rows: number): { ms: number; cpuMs: number } {
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-async function pgRun(touches: number, workers: number): Promise<number> {
-  const db = await freshDatabase();
-  const store = openStore(db.url, { poolSize: 2 });
-  try {
-    const steps = 5;
-    await seedLogRun(store, Math.ceil(touches / steps), steps, Date.now());
-    // Hold the work back while the workers start, then release it all at once.
-    await store.db
-      .updateTable('touches')
-      .set({ due_at: Date.now() + 3_600_000 })
-      .execute();
-    const ws = Array.from({ length: workers }, (_, i) =>
-      startWorker(db.url, `bench${i}`, ['--batch', '500', '--idle-ms', '100']),
-    );
-    await Promise.all(ws.map((w) => waitRunning(w)));
-    await sleep(500);
-    const t0 = Date.now();
-    await store.db.updateTable('touches').set({ due_at: t0 }).execute();
-    await waitDrained(store, 1_800_000, () => ws.map((w) => w.output()).join('\n'), 100);
-    const ms = Date.now() - t0;
-    await stopWorkers(ws);
-    const sent = await count(store, 'sent');
-    return (sent / ms) * 1000;
-  } finally {
-    await store.close();
-    await db.drop();
-  }
-}
-
 export async function run(args: string[]): Promise<void> {
   const contacts = arg(args, '--contacts', 200_000);
   console.log(`dispatch: ${contacts.toLocaleString('en-US')} contacts × 5 steps, 2 campaigns, SQLite`);
@@ -235,7 +198,7 @@ export async function run(args: string[]): Promise<void> {
   if (args.includes('--pg')) {
     const n = arg(args, '--pg-touches', 20_000);
     for (const workers of [1, 2, 4]) {
-      const rate = await pgRun(n, workers);
+      const { rate } = await dispatchOnPg(n, workers);
       console.log(
         `PostgreSQL, ${workers} worker process${workers > 1 ? 'es' : ''}: ${Math.round(rate).toLocaleString('en-US')} touches/s (${n} log touches)`,
       );

@@ -110,11 +110,16 @@ export interface WorkerProcess {
 
 /** One real `baton worker` process on `url`. */
 export function startWorker(url: string, id: string, args: string[] = []): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'worker', '--id', id, ...args],
-    { cwd: ROOT, env: { ...process.env, BATON_DB: url }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  return startBaton(url, ['worker', '--id', id, ...args]);
+}
+
+/** One real `baton COMMAND …` process on `url` (the CLI under tsx), with extra environment if given. */
+export function startBaton(url: string, argv: string[], env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src/cli/main.ts'), ...argv], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, BATON_DB: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (b: Buffer): void => {
     out = (out + b.toString()).slice(-20_000);
