@@ -8,6 +8,7 @@ import { accountTimeline, loadJourneyFlows } from '../../store/journey/flows.js'
 import { getJourney, setJourney } from '../../store/journey/journey-map.repository.js';
 import { importDeals } from '../../store/journey/deals-import.js';
 import { attributeDeal } from '../../store/journey/pipeline.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { checkOwned } from '../ownership.js';
 import type { RouteModule } from './index.js';
@@ -285,8 +286,18 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async (req) =>
-      importDeals(ctx.store, workspaceOf(req), req.body.csv, ctx.clock.now()).catch(inRequest('body')),
+    async (req) => {
+      const r = await importDeals(ctx.store, workspaceOf(req), req.body.csv, ctx.clock.now()).catch(
+        inRequest('body'),
+      );
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'deal.import',
+        target: null,
+        details: { rows: r.rows, stored: r.stored, duplicates: r.duplicates },
+      });
+      return r;
+    },
   );
 
   app.get(

@@ -8,6 +8,7 @@ import {
   previewAudience,
 } from '../../store/audience.js';
 import { SegmentsRepository, type SavedSegment } from '../../store/segments.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { PEOPLE_WIDE_ROLES } from '../ownership.js';
 import type { RouteModule } from './index.js';
@@ -196,7 +197,15 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      await segments.delete(workspaceOf(req), req.params.id);
+      const ws = workspaceOf(req);
+      const segment = await segments.get(ws, req.params.id);
+      await segments.delete(ws, segment.id);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'segment.delete',
+        target: { type: 'segment', id: segment.id },
+        details: { name: segment.name },
+      });
       return reply.status(204).send(null);
     },
   );
