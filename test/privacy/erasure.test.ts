@@ -3,6 +3,8 @@
 // upsert or an identify call.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatonError } from '../../src/domain/errors.js';
 import { reportToJson } from '../../src/measure/report-text.js';
@@ -14,7 +16,7 @@ import { eraseContact, erasedEmailKey, exportContact } from '../../src/store/pri
 import { buildCampaignReport } from '../../src/store/report-data.js';
 import { dialects, newWorkspace, openTestStore, tempSqliteUrl, type TestStore } from '../support/stores.js';
 import { reportCampaign } from '../report-fixture.js';
-import { personWithData, searchDatabase } from './privacy-fixture.js';
+import { personWithData, searchDatabase, writtenForms } from './privacy-fixture.js';
 
 const AS_OF = Date.parse('2027-01-06T12:00:00Z');
 const ERASED_AT = Date.parse('2027-01-06T12:00:00Z');
@@ -26,6 +28,31 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
   });
   afterAll(async () => {
     await store.dispose();
+  });
+
+  it('searches tables Baton does not know of, and the escaped and encoded forms of a value', async () => {
+    const table = `zz_probe_${randomBytes(4).toString('hex')}`;
+    const needle = `Zoë.${randomBytes(3).toString('hex')}+x@example.org`;
+    expect(writtenForms(needle)).toEqual([
+      needle.toLowerCase(),
+      needle.replace('ë', '\\u00eb').toLowerCase(),
+      encodeURIComponent(needle).toLowerCase(),
+    ]);
+    await sql`create table ${sql.table(table)} (n integer, note text)`.execute(store.db);
+    try {
+      expect(await searchDatabase(store, needle)).toEqual([]);
+      const escaped = JSON.stringify({ who: needle }).replace('ë', '\\u00eb');
+      await sql`insert into ${sql.table(table)} (n, note) values (1, ${escaped})`.execute(store.db);
+      await sql`insert into ${sql.table(table)} (n, note) values (2, ${`?e=${encodeURIComponent(needle)}`})`.execute(
+        store.db,
+      );
+      await sql`insert into ${sql.table(table)} (n, note) values (3, ${needle.toUpperCase()})`.execute(
+        store.db,
+      );
+      expect(await searchDatabase(store, needle)).toEqual([{ table, column: 'note', count: 3 }]);
+    } finally {
+      await sql`drop table ${sql.table(table)}`.execute(store.db);
+    }
   });
 
   it('leaves nothing that names the person anywhere, and the campaign report unchanged', async () => {
