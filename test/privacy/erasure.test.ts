@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashIdentifiers } from '../../src/channels/ads/identifiers.js';
 import { BatonError } from '../../src/domain/errors.js';
+import { AdsAudiencesRepository } from '../../src/store/ads-audiences.repository.js';
 import { reportToJson } from '../../src/measure/report-text.js';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { importContacts } from '../../src/store/import/index.js';
@@ -117,6 +119,18 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
         .where('workspace_id', '=', ws)
         .execute(),
     ).toEqual([{ contact_id: result.tombstoneId, removed_reason: 'erased' }]);
+    // The audience was never exported, so no network holds the person: their hashed identifiers went too.
+    const hashed = hashIdentifiers({
+      email: person.email,
+      phone: person.phone,
+      firstName: null,
+      lastName: null,
+      country: null,
+      zip: null,
+    });
+    for (const h of [hashed.google.email!, hashed.google.phone!, hashed.meta.email!, hashed.meta.phone!]) {
+      expect(await searchDatabase(store, h), h).toEqual([]);
+    }
     expect(result.tables.contact_identities).toEqual({ deleted: 2, anonymised: 0 });
     const sup = await store.db
       .selectFrom('suppressions')
@@ -133,6 +147,54 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
       .where('workspace_id', '=', ws)
       .execute();
     expect(audit).toEqual([{ action: 'contact.erase', target_id: person.contactId, actor_type: 'system' }]);
+  });
+
+  it("empties an erased person's audience hashes once every exported format was sent the removal", async () => {
+    const ws = await newWorkspace(store);
+    const { person, audienceId } = await personWithData(store, ws);
+    const hashed = hashIdentifiers({
+      email: person.email,
+      phone: person.phone,
+      firstName: person.firstName,
+      lastName: person.lastName,
+      country: 'US',
+      zip: null,
+    });
+    const hashes = [hashed.google.email!, hashed.google.phone!, hashed.meta.email!, hashed.meta.phone!];
+    const held = async () => {
+      const tables = new Set<string>();
+      for (const h of hashes) for (const hit of await searchDatabase(store, h)) tables.add(hit.table);
+      return [...tables];
+    };
+    expect(await held()).toEqual(['ads_audience_members']);
+    const ads = new AdsAudiencesRepository(store);
+    // Google has the person (a full export before the erasure); Meta was never sent this audience.
+    const full = await ads.export(ws, audienceId, { format: 'google', mode: 'full' }, ERASED_AT - 60_000);
+    expect(full.mode === 'full' && full.csv).toContain(hashed.google.email!);
+
+    await eraseContact(store, ws, person.contactId, ERASED_AT);
+    expect(await held()).toEqual(['ads_audience_members']);
+    // A first Meta delta (since the audience's creation) lists the removal, but Google has yet to hear of it.
+    const meta = await ads.export(ws, audienceId, { format: 'meta', mode: 'delta' }, ERASED_AT + 1_000);
+    expect(meta.mode === 'delta' && meta.removed.count).toBe(1);
+    expect(await held()).toEqual(['ads_audience_members']);
+
+    const google = await ads.export(ws, audienceId, { format: 'google', mode: 'delta' }, ERASED_AT + 2_000);
+    if (google.mode !== 'delta') throw new Error('expected a delta');
+    expect(google.removed.count).toBe(1);
+    expect(google.removed.csv).toContain(hashed.google.email!);
+    expect(google.removed.csv).toContain(hashed.google.phone!);
+    expect(await held()).toEqual([]);
+
+    // The entry stays for the counts, and a later delta over the same window has nothing left to send.
+    expect((await ads.get(ws, audienceId)).removed).toBe(1);
+    const again = await ads.export(
+      ws,
+      audienceId,
+      { format: 'google', mode: 'delta', since: ERASED_AT - 1 },
+      ERASED_AT + 3_000,
+    );
+    expect(again.mode === 'delta' && again.removed.count).toBe(0);
   });
 
   it('keeps the goal event value and the machine-open flag, and drops every other property', async () => {
