@@ -76,8 +76,13 @@ export class SuppressionsRepository {
     return row && toSuppression(row);
   }
 
-  /** Lifts a suppression and returns it (none when the value was not suppressed). */
-  async remove(workspaceId: string, value: string): Promise<Suppression | null> {
+  /** Lifts a suppression; false when the value was not suppressed. */
+  async remove(workspaceId: string, value: string): Promise<boolean> {
+    return (await this.lift(workspaceId, value)) !== null;
+  }
+
+  /** Lifts a suppression and returns it (null when the value was not suppressed). */
+  async lift(workspaceId: string, value: string): Promise<Suppression | null> {
     const key = suppressionKey(value);
     const row = await this.store.db
       .deleteFrom('suppressions')

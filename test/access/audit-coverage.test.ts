@@ -43,7 +43,7 @@ describe.each(dialects)('audit coverage over the API on %s', (dialect) => {
     admin = await bearer(store, ws, ['admin']);
   });
 
-  const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     app.inject({
       method,
       url: `/api/v1${url}`,
@@ -73,13 +73,18 @@ describe.each(dialects)('audit coverage over the API on %s', (dialect) => {
     const entries = await trail(store, ws, 'list.');
     expect(entries.map((e) => [e.action, e.target?.id])).toEqual([
       ['list.import', targets.id],
+      ['list.create', targets.id],
       ['list.delete', list.id],
       ['list.members_remove', list.id],
+      ['list.members_add', list.id],
+      ['list.create', list.id],
     ]);
     expect(entries[0]!.details).toEqual({ rows: 2, added: 1, unknown: 1 });
-    expect(entries[1]!.details).toEqual({ name: 'VIPs', kind: 'contact', members: 1 });
-    expect(entries[2]!.details).toEqual({ removed: 1, requested: 2, ids: [c1.id, 'nobody'] });
-    expect(entries[2]!.actor.type).toBe('key');
+    expect(entries[2]!.details).toEqual({ name: 'VIPs', kind: 'contact', members: 1 });
+    expect(entries[3]!.details).toEqual({ removed: 1, requested: 2, ids: [c1.id, 'nobody'] });
+    expect(entries[3]!.actor.type).toBe('key');
+    expect(entries[4]!.details).toEqual({ added: 2, ids: [c1.id, c2.id], domains: [] });
+    expect(entries[5]!.details).toEqual({ name: 'VIPs', kind: 'contact' });
   });
 
   it('audits segment, sender and social account deletions, and credentials set without their secrets', async () => {
@@ -88,6 +93,8 @@ describe.each(dialects)('audit coverage over the API on %s', (dialect) => {
       rule: { all: [{ attribute: 'lifecycle_stage', op: 'eq', value: 'lead' }] },
     });
     expect(seg.statusCode, seg.body).toBe(201);
+    const patched = await call('PATCH', '/segments/Leads', { description: 'stage lead' });
+    expect(patched.statusCode, patched.body).toBe(200);
     expect((await call('DELETE', '/segments/Leads')).statusCode).toBe(204);
 
     const sender = await call('PUT', '/senders', {
@@ -113,12 +120,32 @@ describe.each(dialects)('audit coverage over the API on %s', (dialect) => {
       ['sender.delete', { type: 'sender', id: sender.json().id }],
       ['sender.put', { type: 'sender', id: sender.json().id }],
       ['segment.delete', { type: 'segment', id: seg.json().id }],
+      ['segment.update', { type: 'segment', id: seg.json().id }],
+      ['segment.create', { type: 'segment', id: seg.json().id }],
     ]);
     expect(entries[3]!.details).toEqual({ email: 'news@example.com', smtp_host: 'smtp.example.net' });
     expect(entries[4]!.details).toEqual({ name: 'Leads' });
+    expect(entries[5]!.details).toEqual({ name: 'Leads', changed: ['description'] });
     const written = JSON.stringify(entries);
     expect(written).not.toContain('hunter2');
     expect(written).not.toContain('abc-secret');
+  });
+
+  it('audits a change of the journey map by its stage ids, and not a refused one', async () => {
+    const stages = [
+      { id: 'aware', name: 'Aware' },
+      { id: 'keen', name: 'Keen', criteria: { attribute: 'lifecycle_stage', op: 'eq', value: 'lead' } },
+    ];
+    const bad = await call('PUT', '/journey/stages', {
+      stages: [stages[0], { ...stages[1], criteria: { attribute: 'nope', op: 'eq', value: 1 } }],
+    });
+    expect(bad.statusCode).toBe(422);
+    const put = await call('PUT', '/journey/stages', { stages });
+    expect(put.statusCode, put.body).toBe(200);
+    const entries = await trail(store, ws);
+    expect(entries.map((e) => [e.action, e.details])).toEqual([
+      ['journey_map.update', { preset: null, stages: ['aware', 'keen'] }],
+    ]);
   });
 
   it('audits suppressions added and lifted, naming a domain but never an email address', async () => {

@@ -189,6 +189,16 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const ws = workspaceOf(req);
       await setJourney(ctx.store, ws, req.body, ctx.clock.now()).catch(inRequest('body'));
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'journey_map.update',
+        target: null,
+        // Stage ids only: criteria are segment rules, which may name people.
+        details: {
+          preset: req.body.preset ?? null,
+          stages: req.body.stages?.map((st) => st.id) ?? null,
+        },
+      });
       return journeyJson(ws);
     },
   );

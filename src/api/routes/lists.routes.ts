@@ -127,8 +127,16 @@ export const listsRoutes: RouteModule = (app, ctx) => {
         response: { 201: listResponse, ...errors },
       },
     },
-    async (req, reply) =>
-      reply.status(201).send(formatList(await lists.create(workspaceOf(req), req.body, ctx.clock.now()))),
+    async (req, reply) => {
+      const list = await lists.create(workspaceOf(req), req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'list.create',
+        target: { type: 'list', id: list.id },
+        details: { name: list.name, kind: list.kind },
+      });
+      return reply.status(201).send(formatList(list));
+    },
   );
 
   app.get(
@@ -214,10 +222,25 @@ export const listsRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const ws = workspaceOf(req);
       const now = ctx.clock.now();
-      const byId = await lists.addMembers(ws, req.params.id, req.body.ids ?? [], now);
-      if (!req.body.domains) return byId;
-      const byDomain = await lists.addDomains(ws, req.params.id, req.body.domains, now);
-      return { changed: byId.changed + byDomain.changed, unknown: [...byId.unknown, ...byDomain.unknown] };
+      const list = await lists.get(ws, req.params.id);
+      const byId = await lists.addMembers(ws, list.id, req.body.ids ?? [], now);
+      const byDomain = req.body.domains
+        ? await lists.addDomains(ws, list.id, req.body.domains, now)
+        : { changed: 0, unknown: [] };
+      const changed = byId.changed + byDomain.changed;
+      if (changed > 0) {
+        await auditRequest(ctx.store, req, {
+          at: now,
+          action: 'list.members_add',
+          target: { type: 'list', id: list.id },
+          details: {
+            added: changed,
+            ids: (req.body.ids ?? []).slice(0, AUDITED_IDS),
+            domains: (req.body.domains ?? []).slice(0, AUDITED_IDS),
+          },
+        });
+      }
+      return { changed, unknown: [...byId.unknown, ...byDomain.unknown] };
     },
   );
 
@@ -352,7 +375,7 @@ export const listsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      const s = await suppressions.remove(workspaceOf(req), req.params.value);
+      const s = await suppressions.lift(workspaceOf(req), req.params.value);
       if (!s) throw BatonError.notFound('suppression', req.params.value);
       await auditRequest(ctx.store, req, {
         at: ctx.clock.now(),

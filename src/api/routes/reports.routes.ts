@@ -145,6 +145,12 @@ export const reportsRoutes: RouteModule = (app, ctx) => {
         req.auth?.keyId ?? null,
         ctx.clock.now(),
       );
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'campaign.review',
+        target: { type: 'campaign', id: r.campaign.id },
+        details: { moved_to_reviewed: r.moved },
+      });
       return {
         campaign_id: r.campaign.id,
         status: r.campaign.status,

@@ -152,6 +152,12 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
     },
     async (req, reply) => {
       const saved = await segments.create(workspaceOf(req), req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'segment.create',
+        target: { type: 'segment', id: saved.id },
+        details: { name: saved.name },
+      });
       return reply.status(201).send(format(saved));
     },
   );
@@ -182,7 +188,16 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
         response: { 200: segmentResponse, ...errors },
       },
     },
-    async (req) => format(await segments.update(workspaceOf(req), req.params.id, req.body, ctx.clock.now())),
+    async (req) => {
+      const saved = await segments.update(workspaceOf(req), req.params.id, req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'segment.update',
+        target: { type: 'segment', id: saved.id },
+        details: { name: saved.name, changed: Object.keys(req.body).sort() },
+      });
+      return format(saved);
+    },
   );
 
   app.delete(
