@@ -1,7 +1,7 @@
 // Ads audiences: named per workspace, filled by the `ads` channel, emptied as contacts exit, unsubscribe or
 // are erased, and exported as the customer-list files Google Ads and Meta accept (full, or the members
 // added and removed since a time or since the previous export of that format).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { csvFile, type ExportFormat, type HashedIdentifiers } from '../channels/ads/identifiers.js';
 import { BatonError } from '../domain/errors.js';
 import type { Store } from './db.js';
@@ -214,17 +214,21 @@ export class AdsAudiencesRepository {
       .where('workspace_id', '=', workspaceId)
       .where('audience_id', '=', audience.id)
       .orderBy('contact_id');
+    // An erased person's identifiers are emptied once every network has been sent the removal: such a
+    // row has nothing left to send.
     const ids = (rows: Array<{ identifiers: unknown }>): HashedIdentifiers[] =>
-      rows.map((r) => fromJson<HashedIdentifiers>(r.identifiers, EMPTY));
+      rows
+        .map((r) => fromJson<Partial<HashedIdentifiers>>(r.identifiers, EMPTY))
+        .filter((h): h is HashedIdentifiers => Boolean(h.google && h.meta));
     if (options.mode === 'full') {
-      const rows = await base.where('removed_at', 'is', null).where('added_at', '<=', now).execute();
+      const rows = ids(await base.where('removed_at', 'is', null).where('added_at', '<=', now).execute());
       await this.record(workspaceId, audience.id, options.format, 'full', null, rows.length, 0, now);
       return {
         mode: 'full',
         format: options.format,
         until: now,
         members: rows.length,
-        csv: csvFile(options.format, ids(rows)),
+        csv: csvFile(options.format, rows),
       };
     }
     const since =
@@ -234,12 +238,14 @@ export class AdsAudiencesRepository {
     if (since > now) {
       throw BatonError.invalid([{ path: 'since', message: 'is in the future' }]);
     }
-    const added = await base
-      .where('removed_at', 'is', null)
-      .where('added_at', '>', since)
-      .where('added_at', '<=', now)
-      .execute();
-    const removed = await base.where('removed_at', '>', since).where('removed_at', '<=', now).execute();
+    const added = ids(
+      await base
+        .where('removed_at', 'is', null)
+        .where('added_at', '>', since)
+        .where('added_at', '<=', now)
+        .execute(),
+    );
+    const removed = ids(await base.where('removed_at', '>', since).where('removed_at', '<=', now).execute());
     await this.record(
       workspaceId,
       audience.id,
@@ -250,13 +256,14 @@ export class AdsAudiencesRepository {
       removed.length,
       now,
     );
+    await forgetSentErasures(this.store.db, workspaceId);
     return {
       mode: 'delta',
       format: options.format,
       since,
       until: now,
-      added: { count: added.length, csv: csvFile(options.format, ids(added)) },
-      removed: { count: removed.length, csv: csvFile(options.format, ids(removed)) },
+      added: { count: added.length, csv: csvFile(options.format, added) },
+      removed: { count: removed.length, csv: csvFile(options.format, removed) },
     };
   }
 
@@ -369,4 +376,61 @@ export async function removeSuppressedFromAudiences(
     reason === 'unsubscribe' ? 'unsubscribed' : reason === 'complaint' ? 'complained' : 'suppressed',
     now,
   );
+}
+
+/** The prefix of the tombstone ids an erasure gives the rows it keeps (src/store/privacy/erase-contact.ts). */
+const TOMBSTONE_PREFIX = 'erased_';
+
+/**
+ * Empties the hashed identifiers of erased people's audience entries once they are no longer needed, and
+ * returns how many were emptied. They are kept only to send the removal: an entry's hashes go when, for
+ * every format exported while the person may have been in the network's list (an export at or before the
+ * removal), a later delta of that format has covered the removal. An audience never exported needs no
+ * removal sent, so its erased entries are emptied at once. The entry itself stays, under its tombstone, for
+ * the audience's counts.
+ */
+export async function forgetSentErasures(db: Kysely<Database>, workspaceId: string): Promise<number> {
+  const members = await db
+    .selectFrom('ads_audience_members')
+    .select(['audience_id', 'contact_id', 'removed_at', 'identifiers'])
+    .where('workspace_id', '=', workspaceId)
+    .where(sql<string>`substr(contact_id, 1, ${TOMBSTONE_PREFIX.length})`, '=', TOMBSTONE_PREFIX)
+    .where('removed_at', 'is not', null)
+    .execute();
+  const pending = members.filter((m) => {
+    const h = fromJson<Partial<HashedIdentifiers>>(m.identifiers, {});
+    return Boolean(h.google || h.meta);
+  });
+  if (pending.length === 0) return 0;
+  const exports = await db
+    .selectFrom('ads_audience_exports')
+    .select(['audience_id', 'format', 'mode', 'since', 'created_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('audience_id', 'in', [...new Set(pending.map((m) => m.audience_id))])
+    .execute();
+  let forgotten = 0;
+  for (const m of pending) {
+    const removedAt = Number(m.removed_at);
+    const mine = exports.filter((e) => e.audience_id === m.audience_id);
+    const formats = new Set(mine.filter((e) => Number(e.created_at) <= removedAt).map((e) => e.format));
+    const sent = [...formats].every((f) =>
+      mine.some(
+        (e) =>
+          e.format === f &&
+          e.mode === 'delta' &&
+          (e.since === null || Number(e.since) < removedAt) &&
+          removedAt < Number(e.created_at),
+      ),
+    );
+    if (!sent) continue;
+    await db
+      .updateTable('ads_audience_members')
+      .set({ identifiers: toJson({}) })
+      .where('workspace_id', '=', workspaceId)
+      .where('audience_id', '=', m.audience_id)
+      .where('contact_id', '=', m.contact_id)
+      .execute();
+    forgotten++;
+  }
+  return forgotten;
 }

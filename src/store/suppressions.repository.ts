@@ -76,14 +76,21 @@ export class SuppressionsRepository {
     return row && toSuppression(row);
   }
 
+  /** Lifts a suppression; false when the value was not suppressed. */
   async remove(workspaceId: string, value: string): Promise<boolean> {
+    return (await this.lift(workspaceId, value)) !== null;
+  }
+
+  /** Lifts a suppression and returns it (null when the value was not suppressed). */
+  async lift(workspaceId: string, value: string): Promise<Suppression | null> {
     const key = suppressionKey(value);
-    const res = await this.store.db
+    const row = await this.store.db
       .deleteFrom('suppressions')
       .where('workspace_id', '=', workspaceId)
       .where('value', '=', key.value)
+      .returningAll()
       .executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+    return row ? toSuppression(row) : null;
   }
 
   async list(workspaceId: string, page: { limit?: number; after?: string } = {}): Promise<Suppression[]> {

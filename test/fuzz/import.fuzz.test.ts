@@ -6,10 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importAccounts, importContacts } from '../../src/store/import/index.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
-import { batonOrValue, garbled, nasty, rowCounts, runs } from './fuzz-support.js';
+import { apiFor, bearer, T0 } from '../api/api-harness.js';
+import { batonOrValue, expectHandled, garbled, mutated, nasty, rowCounts, runs } from './fuzz-support.js';
 
 const NOW = Date.parse('2027-01-04T12:00:00Z');
 const CONTACTS = readFileSync('test/fixtures/import/contacts-good.csv', 'utf8');
@@ -106,5 +108,105 @@ describe.each(dialects)('CSV import fuzz on %s', (dialect) => {
       runs(dialect === 'sqlite' ? 100 : 50),
     );
     expect(committed).toBeGreaterThan(3);
+  });
+});
+
+// The CSV uploads of the HTTP API: POST /lists/:id/import (account domains into a target-account list) and
+// POST /journey/deals/import (a CRM export of deals). Baton has no HTTP upload of contacts or accounts; the
+// command-line import above covers those. Every answer is a 200 or a 4xx with a message, never a 500; a
+// refused upload writes nothing (no member, no event, no audit entry); an accepted one writes what it reports.
+const DOMAINS_CSV = 'domain,name\nacme.com,Acme\nglobex.com,Globex\nnowhere.example,None\n';
+const DEALS_CSV =
+  'type,amount,occurred_at,account_domain,deal_id\n' +
+  'Deal Won,30000,2027-01-20T10:00:00Z,acme.com,D-1\n' +
+  'Opportunity Created,1200.50,2027-01-18,globex.com,D-2\n';
+const HTTP_TABLES = ['list_members', 'events', 'audit_log'] as const;
+
+/** A CSV body as the JSON string an HTTP client sends: a garbled or re-rowed fixture, or decoded raw bytes. */
+function csvText(base: string): fc.Arbitrary<string> {
+  return csv(base).map((b) => b.toString('utf8'));
+}
+
+describe.each(dialects)('CSV uploads over HTTP on %s', (dialect) => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  let ws: string;
+  let admin: string;
+  let accountList: string;
+  let contactList: string;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+    ({ app } = await apiFor(store));
+    ws = await newWorkspace(store, T0);
+    admin = await bearer(store, ws, ['admin']);
+    const post = (url: string, payload: object) =>
+      app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { authorization: admin }, payload });
+    for (const domain of ['acme.com', 'globex.com'])
+      expect((await post('/accounts', { domain })).statusCode).toBe(201);
+    accountList = (await post('/lists', { name: 'Targets', kind: 'account' })).json().id;
+    contactList = (await post('/lists', { name: 'People', kind: 'contact' })).json().id;
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.dispose();
+  });
+
+  const send = (url: string, payload: unknown) =>
+    app.inject({
+      method: 'POST',
+      url: `/api/v1${url}`,
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
+
+  it('answers a mangled list upload with a 200 or a 4xx, and a refused one writes nothing', async () => {
+    let accepted = 0;
+    const body = fc.oneof(
+      { weight: 4, arbitrary: csvText(DOMAINS_CSV).map((text) => ({ csv: text })) },
+      { weight: 1, arbitrary: mutated({ csv: DOMAINS_CSV }) },
+    );
+    const target = fc.constantFrom(accountList, accountList, contactList, 'no-such-list', '%00', 'Targets');
+    await fc.assert(
+      fc.asyncProperty(target, body, async (id, payload) => {
+        const before = await rowCounts(store, ws, HTTP_TABLES);
+        const r = await send(`/lists/${encodeURIComponent(id)}/import`, payload);
+        expectHandled(r, [200, 400, 404, 409, 422]);
+        const after = await rowCounts(store, ws, HTTP_TABLES);
+        if (r.statusCode !== 200) {
+          expect(after).toEqual(before);
+          return;
+        }
+        accepted++;
+        expect(after.list_members - before.list_members).toBe(r.json().changed);
+        expect(after.audit_log - before.audit_log).toBe(1);
+      }),
+      runs(dialect === 'sqlite' ? 80 : 40),
+    );
+    expect(accepted).toBeGreaterThan(3);
+  });
+
+  it('answers a mangled deals upload with a 200 or a 4xx, and a refused one writes nothing', async () => {
+    let accepted = 0;
+    const body = fc.oneof(
+      { weight: 4, arbitrary: csvText(DEALS_CSV).map((text) => ({ csv: text })) },
+      { weight: 1, arbitrary: mutated({ csv: DEALS_CSV }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (payload) => {
+        const before = await rowCounts(store, ws, HTTP_TABLES);
+        const r = await send('/journey/deals/import', payload);
+        expectHandled(r, [200, 400, 422]);
+        const after = await rowCounts(store, ws, HTTP_TABLES);
+        if (r.statusCode !== 200) {
+          expect(after).toEqual(before);
+          return;
+        }
+        accepted++;
+        expect(after.events - before.events).toBe(r.json().stored);
+        expect(after.audit_log - before.audit_log).toBe(1);
+      }),
+      runs(dialect === 'sqlite' ? 80 : 40),
+    );
+    expect(accepted).toBeGreaterThan(3);
   });
 });

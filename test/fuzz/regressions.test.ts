@@ -1,10 +1,14 @@
 // Inputs the fuzz tests found that broke a parser, kept as plain regression tests.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { compileEmail, renderEmail } from '../../src/content/render.js';
+import { isBatonError } from '../../src/domain/errors.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
-import { parseCampaignYaml } from '../../src/store/campaigns/campaign-file.js';
+import { loadCampaignFile, parseCampaignYaml } from '../../src/store/campaigns/campaign-file.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 
 const T0 = Date.parse('2027-01-04T10:00:00Z');
@@ -84,5 +88,40 @@ describe('fuzz regressions', () => {
       }),
     );
     expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  // render fuzz over HTTP (PostgreSQL): a template holding a NUL character reached the store from a campaign
+  // file and failed there with a database error ("invalid byte sequence for encoding UTF8: 0x00").
+  it('refuses a campaign file whose spec or template holds a NUL character, naming where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-nul-'));
+    try {
+      mkdirSync(join(dir, 'templates'));
+      writeFileSync(join(dir, 'templates', 'intro.liquid'), 'Hi\u0000 {{ links.unsubscribe }}');
+      const spec = (name: string) => `id: spring
+name: ${name}
+objective: leads
+goal: { metric: conversions, event: demo_booked, target: 10, lookback_days: 30 }
+window: { start: 2027-03-01T09:00, end: 2027-04-01T17:00, timezone: UTC }
+channels: [email]
+sequence:
+  - id: intro
+    channel: email
+    subject: Hello
+    template: templates/intro.liquid
+`;
+      writeFileSync(join(dir, 'c.yaml'), spec('"Spring\\0push"'));
+      const e = await loadCampaignFile(join(dir, 'c.yaml')).catch((x: unknown) => x);
+      expect(isBatonError(e)).toBe(true);
+      const issues = (e as { details: { issues: Array<{ path: string; message: string }> } }).details.issues;
+      expect(issues).toEqual([
+        { path: 'name', message: expect.stringMatching(/NUL character/) },
+        {
+          path: 'sequence.0.template',
+          message: expect.stringMatching(/^template file "templates\/intro\.liquid" contains a NUL/),
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

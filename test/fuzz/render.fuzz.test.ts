@@ -4,7 +4,8 @@
 // away with time or memory.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compileEmail,
   renderEmail,
@@ -12,7 +13,12 @@ import {
   type RenderScope,
   type TemplateKind,
 } from '../../src/content/render.js';
-import { batonOrValue, garbled, nasty, runs } from './fuzz-support.js';
+import { toStorableText } from '../../src/domain/storable-text.js';
+import { ContactsRepository } from '../../src/store/contacts.repository.js';
+import { TemplatesRepository } from '../../src/store/templates.repository.js';
+import { apiFor, bearer, T0 } from '../api/api-harness.js';
+import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import { batonOrValue, expectHandled, garbled, mutated, nasty, rowCounts, runs } from './fuzz-support.js';
 
 const TEMPLATES = ['launch-intro.mjml', 'nurture-guide.mjml', 'outbound-1.liquid', 'outbound-2.liquid'].map(
   (f) => ({
@@ -130,5 +136,101 @@ describe('template syntax fuzz', () => {
       }),
       runs(6),
     );
+  });
+});
+
+// The render preview over HTTP, on both dialects: a stored template with spliced Liquid and MJML, rendered
+// by POST /templates/:id/render with fuzzed subjects, ids and bodies. Every answer is a 200 or a 4xx with a
+// message, never a 500, and a preview writes nothing whatever it answers.
+const PREVIEW_TABLES = ['touches', 'events', 'audit_log', 'templates', 'contacts'] as const;
+
+describe.each(dialects)('template render over HTTP on %s', (dialect) => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  let ws: string;
+  let admin: string;
+  let contactId: string;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+    ({ app } = await apiFor(store));
+    ws = await newWorkspace(store, T0);
+    admin = await bearer(store, ws, ['admin']);
+    contactId = (
+      await new ContactsRepository(store).create(
+        ws,
+        { email: 'ada@example.com', first_name: 'Ada', attributes: { plan: 'pro', n: 3, list: [1, 2] } },
+        T0,
+      )
+    ).id;
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.dispose();
+  });
+
+  it('answers a spliced template and a fuzzed request with a 200 or a 4xx, and writes nothing', async () => {
+    let rendered = 0;
+    const template = fc.oneof(
+      {
+        weight: 12,
+        // Stored templates hold no NUL or lone surrogate: neither the API nor `baton apply` accepts one.
+        arbitrary: fc
+          .constantFrom(...TEMPLATES)
+          .chain((t) =>
+            fc.record({ kind: fc.constant(t.kind), source: spliced(t.source).map(toStorableText) }),
+          ),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant<TemplateKind>('liquid'), source: heavy }) },
+    );
+    const body = fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          contact_id: fc.oneof(
+            { weight: 6, arbitrary: fc.constant('__contact__') },
+            { weight: 1, arbitrary: nasty },
+          ),
+          subject: fc.oneof(liquid, fc.constant('Hello {{ contact.first_name }}')),
+          preheader: fc.option(liquid, { nil: undefined }),
+          strict: fc.boolean(),
+          campaign_id: fc.oneof(
+            { weight: 6, arbitrary: fc.constant(undefined) },
+            { weight: 1, arbitrary: nasty },
+          ),
+        }),
+      },
+      { weight: 1, arbitrary: mutated({ contact_id: '__contact__', subject: 'Hi', strict: false }) },
+    );
+    const id = fc.oneof(
+      { weight: 6, arbitrary: fc.constant('__template__') },
+      { weight: 1, arbitrary: nasty },
+    );
+    await fc.assert(
+      fc.asyncProperty(template, body, id, async (t, payload, rawId) => {
+        const templateId = `templates/fuzz.${t.kind === 'mjml' ? 'mjml' : 'liquid'}`;
+        await new TemplatesRepository(store).upsert(
+          ws,
+          { id: templateId, kind: t.kind, source: t.source },
+          T0,
+        );
+        const filled = JSON.parse(JSON.stringify(payload ?? null).replaceAll('__contact__', contactId));
+        const before = await rowCounts(store, ws, PREVIEW_TABLES);
+        const r = await app.inject({
+          method: 'POST',
+          url: `/api/v1/templates/${encodeURIComponent(rawId === '__template__' ? templateId : rawId)}/render`,
+          headers: { authorization: admin, 'content-type': 'application/json' },
+          payload: JSON.stringify(filled),
+        });
+        expectHandled(r, [200, 400, 404, 422]);
+        expect(await rowCounts(store, ws, PREVIEW_TABLES)).toEqual(before);
+        if (r.statusCode === 200) {
+          rendered++;
+          expect(typeof r.json().text).toBe('string');
+          for (const link of r.json().links as string[]) expect(link).not.toMatch(/^javascript:/i);
+        }
+      }),
+      runs(dialect === 'sqlite' ? 60 : 30),
+    );
+    expect(rendered).toBeGreaterThan(3);
   });
 });

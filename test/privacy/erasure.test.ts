@@ -3,8 +3,12 @@
 // upsert or an identify call.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashIdentifiers } from '../../src/channels/ads/identifiers.js';
 import { BatonError } from '../../src/domain/errors.js';
+import { AdsAudiencesRepository } from '../../src/store/ads-audiences.repository.js';
 import { reportToJson } from '../../src/measure/report-text.js';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { importContacts } from '../../src/store/import/index.js';
@@ -14,7 +18,7 @@ import { eraseContact, erasedEmailKey, exportContact } from '../../src/store/pri
 import { buildCampaignReport } from '../../src/store/report-data.js';
 import { dialects, newWorkspace, openTestStore, tempSqliteUrl, type TestStore } from '../support/stores.js';
 import { reportCampaign } from '../report-fixture.js';
-import { personWithData, searchDatabase } from './privacy-fixture.js';
+import { personWithData, searchDatabase, writtenForms } from './privacy-fixture.js';
 
 const AS_OF = Date.parse('2027-01-06T12:00:00Z');
 const ERASED_AT = Date.parse('2027-01-06T12:00:00Z');
@@ -26,6 +30,31 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
   });
   afterAll(async () => {
     await store.dispose();
+  });
+
+  it('searches tables Baton does not know of, and the escaped and encoded forms of a value', async () => {
+    const table = `zz_probe_${randomBytes(4).toString('hex')}`;
+    const needle = `Zoë.${randomBytes(3).toString('hex')}+x@example.org`;
+    expect(writtenForms(needle)).toEqual([
+      needle.toLowerCase(),
+      needle.replace('ë', '\\u00eb').toLowerCase(),
+      encodeURIComponent(needle).toLowerCase(),
+    ]);
+    await sql`create table ${sql.table(table)} (n integer, note text)`.execute(store.db);
+    try {
+      expect(await searchDatabase(store, needle)).toEqual([]);
+      const escaped = JSON.stringify({ who: needle }).replace('ë', '\\u00eb');
+      await sql`insert into ${sql.table(table)} (n, note) values (1, ${escaped})`.execute(store.db);
+      await sql`insert into ${sql.table(table)} (n, note) values (2, ${`?e=${encodeURIComponent(needle)}`})`.execute(
+        store.db,
+      );
+      await sql`insert into ${sql.table(table)} (n, note) values (3, ${needle.toUpperCase()})`.execute(
+        store.db,
+      );
+      expect(await searchDatabase(store, needle)).toEqual([{ table, column: 'note', count: 3 }]);
+    } finally {
+      await sql`drop table ${sql.table(table)}`.execute(store.db);
+    }
   });
 
   it('leaves nothing that names the person anywhere, and the campaign report unchanged', async () => {
@@ -90,6 +119,18 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
         .where('workspace_id', '=', ws)
         .execute(),
     ).toEqual([{ contact_id: result.tombstoneId, removed_reason: 'erased' }]);
+    // The audience was never exported, so no network holds the person: their hashed identifiers went too.
+    const hashed = hashIdentifiers({
+      email: person.email,
+      phone: person.phone,
+      firstName: null,
+      lastName: null,
+      country: null,
+      zip: null,
+    });
+    for (const h of [hashed.google.email!, hashed.google.phone!, hashed.meta.email!, hashed.meta.phone!]) {
+      expect(await searchDatabase(store, h), h).toEqual([]);
+    }
     expect(result.tables.contact_identities).toEqual({ deleted: 2, anonymised: 0 });
     const sup = await store.db
       .selectFrom('suppressions')
@@ -106,6 +147,54 @@ describe.each(dialects)('erasure (%s)', (dialect) => {
       .where('workspace_id', '=', ws)
       .execute();
     expect(audit).toEqual([{ action: 'contact.erase', target_id: person.contactId, actor_type: 'system' }]);
+  });
+
+  it("empties an erased person's audience hashes once every exported format was sent the removal", async () => {
+    const ws = await newWorkspace(store);
+    const { person, audienceId } = await personWithData(store, ws);
+    const hashed = hashIdentifiers({
+      email: person.email,
+      phone: person.phone,
+      firstName: person.firstName,
+      lastName: person.lastName,
+      country: 'US',
+      zip: null,
+    });
+    const hashes = [hashed.google.email!, hashed.google.phone!, hashed.meta.email!, hashed.meta.phone!];
+    const held = async () => {
+      const tables = new Set<string>();
+      for (const h of hashes) for (const hit of await searchDatabase(store, h)) tables.add(hit.table);
+      return [...tables];
+    };
+    expect(await held()).toEqual(['ads_audience_members']);
+    const ads = new AdsAudiencesRepository(store);
+    // Google has the person (a full export before the erasure); Meta was never sent this audience.
+    const full = await ads.export(ws, audienceId, { format: 'google', mode: 'full' }, ERASED_AT - 60_000);
+    expect(full.mode === 'full' && full.csv).toContain(hashed.google.email!);
+
+    await eraseContact(store, ws, person.contactId, ERASED_AT);
+    expect(await held()).toEqual(['ads_audience_members']);
+    // A first Meta delta (since the audience's creation) lists the removal, but Google has yet to hear of it.
+    const meta = await ads.export(ws, audienceId, { format: 'meta', mode: 'delta' }, ERASED_AT + 1_000);
+    expect(meta.mode === 'delta' && meta.removed.count).toBe(1);
+    expect(await held()).toEqual(['ads_audience_members']);
+
+    const google = await ads.export(ws, audienceId, { format: 'google', mode: 'delta' }, ERASED_AT + 2_000);
+    if (google.mode !== 'delta') throw new Error('expected a delta');
+    expect(google.removed.count).toBe(1);
+    expect(google.removed.csv).toContain(hashed.google.email!);
+    expect(google.removed.csv).toContain(hashed.google.phone!);
+    expect(await held()).toEqual([]);
+
+    // The entry stays for the counts, and a later delta over the same window has nothing left to send.
+    expect((await ads.get(ws, audienceId)).removed).toBe(1);
+    const again = await ads.export(
+      ws,
+      audienceId,
+      { format: 'google', mode: 'delta', since: ERASED_AT - 1 },
+      ERASED_AT + 3_000,
+    );
+    expect(again.mode === 'delta' && again.removed.count).toBe(0);
   });
 
   it('keeps the goal event value and the machine-open flag, and drops every other property', async () => {

@@ -13,7 +13,6 @@ import { EmailSendersRepository } from '../../src/store/email-senders.repository
 import { ingestMessages, parseMessage } from '../../src/store/ingest.js';
 import { toJson } from '../../src/store/json.js';
 import { ListsRepository } from '../../src/store/lists.repository.js';
-import { listColumns, isTextual } from '../../src/store/privacy/columns.js';
 import { SuppressionsRepository } from '../../src/store/suppressions.repository.js';
 import { reportCampaign, runReportCampaign } from '../report-fixture.js';
 
@@ -182,21 +181,68 @@ export interface Hit {
   count: number;
 }
 
+/** Every table and column the database holds, read from its own catalogue (not from Baton's code). */
+export async function catalogueColumns(
+  store: Store,
+): Promise<Array<{ table: string; column: string; type: string }>> {
+  const rows =
+    store.dialect === 'postgres'
+      ? await sql<{ t: string; c: string; type: string }>`
+          select c.table_name as t, c.column_name as c, c.data_type as type
+          from information_schema.columns c
+          join information_schema.tables t
+            on t.table_schema = c.table_schema and t.table_name = c.table_name
+          where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'`.execute(store.db)
+      : await sql<{ t: string; c: string; type: string }>`
+          select m.name as t, p.name as c, p.type as type
+          from sqlite_master m join pragma_table_info(m.name) p
+          where m.type = 'table'`.execute(store.db);
+  return rows.rows.map((r) => ({ table: r.t, column: r.c, type: r.type.toLowerCase() }));
+}
+
 /**
- * Every row of every table whose text or JSON column contains `needle` (case-insensitive), read from the
- * catalogue: information_schema on PostgreSQL, sqlite_master + pragma_table_info on SQLite.
+ * The forms in which a value can be written down: as it is, lower-cased (the search ignores case), escaped
+ * inside a JSON string, and percent-encoded in a URL.
+ */
+export function writtenForms(needle: string): string[] {
+  const forms = [
+    needle,
+    JSON.stringify(needle).slice(1, -1),
+    JSON.stringify(needle)
+      .slice(1, -1)
+      .replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    encodeURIComponent(needle),
+  ];
+  return [...new Set(forms.map((f) => f.toLowerCase()))];
+}
+
+/**
+ * Every row of every table whose columns contain `needle` in any of its written forms (case-insensitive).
+ * The tables and columns come from the catalogue (information_schema on PostgreSQL, sqlite_master and
+ * pragma_table_info on SQLite). On PostgreSQL every text, character, JSON and bytea column is searched; on
+ * SQLite, whose columns take a value of any type whatever they declare, every column is.
  */
 export async function searchDatabase(store: Store, needle: string): Promise<Hit[]> {
   const hits: Hit[] = [];
-  const pattern = `%${needle.toLowerCase()}%`;
-  for (const c of await listColumns(store)) {
-    if (!isTextual(c.type)) continue;
-    const text =
-      store.dialect === 'postgres'
-        ? sql`lower(${sql.ref(c.column)}::text)`
-        : sql`lower(cast(${sql.ref(c.column)} as text))`;
+  const forms = writtenForms(needle);
+  for (const c of await catalogueColumns(store)) {
+    let raw;
+    if (store.dialect === 'postgres') {
+      if (c.type === 'bytea') raw = sql`encode(${sql.ref(c.column)}, 'escape')`;
+      else if (/char|text|json/.test(c.type)) raw = sql`${sql.ref(c.column)}::text`;
+      else continue;
+    } else {
+      raw = sql`cast(${sql.ref(c.column)} as text)`;
+    }
+    // SQLite folds only ASCII letters: compare upper-cased too, so `ZOË` is found for `zoë`.
+    const has = (text: typeof raw, f: string) =>
+      store.dialect === 'postgres' ? sql`strpos(${text}, ${f}) > 0` : sql`instr(${text}, ${f}) > 0`;
+    const match = sql.join(
+      forms.flatMap((f) => [has(sql`lower(${raw})`, f), has(sql`upper(${raw})`, f.toUpperCase())]),
+      sql` or `,
+    );
     const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(c.table)}
-      where ${text} like ${pattern}`.execute(store.db);
+      where ${match}`.execute(store.db);
     const n = Number(r.rows[0]?.n ?? 0);
     if (n > 0) hits.push({ table: c.table, column: c.column, count: n });
   }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '../../channels/ads/identifiers.js';
 import { AdsAudiencesRepository } from '../../store/ads-audiences.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { PEOPLE_WIDE_ROLES } from '../ownership.js';
 import type { RouteModule } from './index.js';
@@ -100,6 +101,23 @@ export const adsAudiencesRoutes: RouteModule = (app, ctx) => {
           ctx.clock.now(),
         )
         .catch(inRequest('querystring'));
+      // Counts only: the file itself holds every member's hashed identifiers.
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'audience.export',
+        target: { type: 'audience', id: (await audiences.get(workspaceOf(req), req.params.id)).id },
+        details:
+          out.mode === 'full'
+            ? { format: q.format, mode: 'full', members: out.members }
+            : {
+                format: q.format,
+                mode: 'delta',
+                since: out.since,
+                until: out.until,
+                added: out.added.count,
+                removed: out.removed.count,
+              },
+      });
       if (out.mode === 'full') {
         return reply
           .type('text/csv; charset=utf-8')

@@ -8,6 +8,7 @@ import { accountTimeline, loadJourneyFlows } from '../../store/journey/flows.js'
 import { getJourney, setJourney } from '../../store/journey/journey-map.repository.js';
 import { importDeals } from '../../store/journey/deals-import.js';
 import { attributeDeal } from '../../store/journey/pipeline.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { checkOwned } from '../ownership.js';
 import type { RouteModule } from './index.js';
@@ -212,6 +213,16 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const ws = workspaceOf(req);
       await setJourney(ctx.store, ws, req.body, ctx.clock.now()).catch(inRequest('body'));
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'journey_map.update',
+        target: null,
+        // Stage ids only: criteria are segment rules, which may name people.
+        details: {
+          preset: req.body.preset ?? null,
+          stages: req.body.stages?.map((st) => st.id) ?? null,
+        },
+      });
       return journeyJson(ws);
     },
   );
@@ -309,8 +320,18 @@ export const journeyRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async (req) =>
-      importDeals(ctx.store, workspaceOf(req), req.body.csv, ctx.clock.now()).catch(inRequest('body')),
+    async (req) => {
+      const r = await importDeals(ctx.store, workspaceOf(req), req.body.csv, ctx.clock.now()).catch(
+        inRequest('body'),
+      );
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'deal.import',
+        target: null,
+        details: { rows: r.rows, stored: r.stored, duplicates: r.duplicates },
+      });
+      return r;
+    },
   );
 
   app.get(

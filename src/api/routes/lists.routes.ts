@@ -9,6 +9,7 @@ import {
   SuppressionsRepository,
   type Suppression,
 } from '../../store/suppressions.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { PEOPLE_WIDE_ROLES, salesRepOwner } from '../ownership.js';
 import type { RouteModule } from './index.js';
@@ -44,6 +45,8 @@ const change = z.object({
   unknown: z.array(z.string()).describe('ids or domains that match nothing in the workspace'),
 });
 const MAX_IDS = 10_000;
+/** Member ids an audit entry names; the count covers the rest. */
+const AUDITED_IDS = 100;
 
 const suppressionResponse = z.object({
   id: z.string(),
@@ -63,6 +66,14 @@ function formatSuppression(s: Suppression): z.infer<typeof suppressionResponse> 
     note: s.note,
     created_at: iso(s.createdAt),
   };
+}
+
+/**
+ * What the trail keeps of a suppression: its kind and reason, and the value of a domain. An email address
+ * stays out, since the trail cannot be erased when its owner asks to be.
+ */
+function suppressionDetails(s: Suppression): Record<string, unknown> {
+  return { kind: s.kind, reason: s.reason, ...(s.kind === 'domain' ? { value: s.value } : {}) };
 }
 
 /** Domains from a CSV: the `domain` (or `website`, `url`) column when there is a header, else the first column. */
@@ -116,8 +127,16 @@ export const listsRoutes: RouteModule = (app, ctx) => {
         response: { 201: listResponse, ...errors },
       },
     },
-    async (req, reply) =>
-      reply.status(201).send(formatList(await lists.create(workspaceOf(req), req.body, ctx.clock.now()))),
+    async (req, reply) => {
+      const list = await lists.create(workspaceOf(req), req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'list.create',
+        target: { type: 'list', id: list.id },
+        details: { name: list.name, kind: list.kind },
+      });
+      return reply.status(201).send(formatList(list));
+    },
   );
 
   app.get(
@@ -141,7 +160,15 @@ export const listsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      await lists.delete(workspaceOf(req), req.params.id);
+      const ws = workspaceOf(req);
+      const list = await lists.get(ws, req.params.id);
+      await lists.delete(ws, list.id);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'list.delete',
+        target: { type: 'list', id: list.id },
+        details: { name: list.name, kind: list.kind, members: list.memberCount },
+      });
       return reply.status(204).send(null);
     },
   );
@@ -195,10 +222,25 @@ export const listsRoutes: RouteModule = (app, ctx) => {
     async (req) => {
       const ws = workspaceOf(req);
       const now = ctx.clock.now();
-      const byId = await lists.addMembers(ws, req.params.id, req.body.ids ?? [], now);
-      if (!req.body.domains) return byId;
-      const byDomain = await lists.addDomains(ws, req.params.id, req.body.domains, now);
-      return { changed: byId.changed + byDomain.changed, unknown: [...byId.unknown, ...byDomain.unknown] };
+      const list = await lists.get(ws, req.params.id);
+      const byId = await lists.addMembers(ws, list.id, req.body.ids ?? [], now);
+      const byDomain = req.body.domains
+        ? await lists.addDomains(ws, list.id, req.body.domains, now)
+        : { changed: 0, unknown: [] };
+      const changed = byId.changed + byDomain.changed;
+      if (changed > 0) {
+        await auditRequest(ctx.store, req, {
+          at: now,
+          action: 'list.members_add',
+          target: { type: 'list', id: list.id },
+          details: {
+            added: changed,
+            ids: (req.body.ids ?? []).slice(0, AUDITED_IDS),
+            domains: (req.body.domains ?? []).slice(0, AUDITED_IDS),
+          },
+        });
+      }
+      return { changed, unknown: [...byId.unknown, ...byDomain.unknown] };
     },
   );
 
@@ -214,7 +256,24 @@ export const listsRoutes: RouteModule = (app, ctx) => {
         response: { 200: change, ...errors },
       },
     },
-    async (req) => lists.removeMembers(workspaceOf(req), req.params.id, req.body.ids),
+    async (req) => {
+      const ws = workspaceOf(req);
+      const list = await lists.get(ws, req.params.id);
+      const r = await lists.removeMembers(ws, list.id, req.body.ids);
+      if (r.changed > 0) {
+        await auditRequest(ctx.store, req, {
+          at: ctx.clock.now(),
+          action: 'list.members_remove',
+          target: { type: 'list', id: list.id },
+          details: {
+            removed: r.changed,
+            requested: req.body.ids.length,
+            ids: req.body.ids.slice(0, AUDITED_IDS),
+          },
+        });
+      }
+      return r;
+    },
   );
 
   app.post(
@@ -232,8 +291,19 @@ export const listsRoutes: RouteModule = (app, ctx) => {
         response: { 200: change, ...errors },
       },
     },
-    async (req) =>
-      lists.addDomains(workspaceOf(req), req.params.id, domainsFromCsv(req.body.csv), ctx.clock.now()),
+    async (req) => {
+      const ws = workspaceOf(req);
+      const domains = domainsFromCsv(req.body.csv);
+      const list = await lists.get(ws, req.params.id);
+      const r = await lists.addDomains(ws, list.id, domains, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'list.import',
+        target: { type: 'list', id: list.id },
+        details: { rows: domains.length, added: r.changed, unknown: r.unknown.length },
+      });
+      return r;
+    },
   );
 
   const stags = ['suppressions'];
@@ -281,10 +351,16 @@ export const listsRoutes: RouteModule = (app, ctx) => {
         response: { 201: suppressionResponse, ...errors },
       },
     },
-    async (req, reply) =>
-      reply
-        .status(201)
-        .send(formatSuppression(await suppressions.add(workspaceOf(req), req.body, ctx.clock.now()))),
+    async (req, reply) => {
+      const s = await suppressions.add(workspaceOf(req), req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'suppression.add',
+        target: { type: 'suppression', id: s.id },
+        details: suppressionDetails(s),
+      });
+      return reply.status(201).send(formatSuppression(s));
+    },
   );
 
   app.delete(
@@ -299,8 +375,14 @@ export const listsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      if (!(await suppressions.remove(workspaceOf(req), req.params.value)))
-        throw BatonError.notFound('suppression', req.params.value);
+      const s = await suppressions.lift(workspaceOf(req), req.params.value);
+      if (!s) throw BatonError.notFound('suppression', req.params.value);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'suppression.delete',
+        target: { type: 'suppression', id: s.id },
+        details: suppressionDetails(s),
+      });
       return reply.status(204).send(null);
     },
   );

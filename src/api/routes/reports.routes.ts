@@ -4,6 +4,7 @@ import { CAMPAIGN_STATUSES } from '../../domain/campaign.js';
 import { reportToJson } from '../../measure/report-text.js';
 import { cloneCampaign, MAX_LEARNINGS, writeReview } from '../../store/campaign-review.js';
 import { buildCampaignReport } from '../../store/report-data.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, idParams, isoTime } from './resource-schemas.js';
@@ -144,6 +145,12 @@ export const reportsRoutes: RouteModule = (app, ctx) => {
         req.auth?.keyId ?? null,
         ctx.clock.now(),
       );
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'campaign.review',
+        target: { type: 'campaign', id: r.campaign.id },
+        details: { moved_to_reviewed: r.moved },
+      });
       return {
         campaign_id: r.campaign.id,
         status: r.campaign.status,
@@ -176,6 +183,12 @@ export const reportsRoutes: RouteModule = (app, ctx) => {
         { name: req.body.name, id: req.body.id, author: req.auth?.keyId ?? null },
         ctx.clock.now(),
       );
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'campaign.create',
+        target: { type: 'campaign', id: r.campaign.id },
+        details: { revision: r.campaign.revision, cloned_from: r.source },
+      });
       return reply.status(201).send({
         id: r.campaign.id,
         name: r.campaign.name,

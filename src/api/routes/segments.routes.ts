@@ -8,6 +8,7 @@ import {
   previewAudience,
 } from '../../store/audience.js';
 import { SegmentsRepository, type SavedSegment } from '../../store/segments.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { PEOPLE_WIDE_ROLES } from '../ownership.js';
 import type { RouteModule } from './index.js';
@@ -151,6 +152,12 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
     },
     async (req, reply) => {
       const saved = await segments.create(workspaceOf(req), req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'segment.create',
+        target: { type: 'segment', id: saved.id },
+        details: { name: saved.name },
+      });
       return reply.status(201).send(format(saved));
     },
   );
@@ -181,7 +188,16 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
         response: { 200: segmentResponse, ...errors },
       },
     },
-    async (req) => format(await segments.update(workspaceOf(req), req.params.id, req.body, ctx.clock.now())),
+    async (req) => {
+      const saved = await segments.update(workspaceOf(req), req.params.id, req.body, ctx.clock.now());
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'segment.update',
+        target: { type: 'segment', id: saved.id },
+        details: { name: saved.name, changed: Object.keys(req.body).sort() },
+      });
+      return format(saved);
+    },
   );
 
   app.delete(
@@ -196,7 +212,15 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (req, reply) => {
-      await segments.delete(workspaceOf(req), req.params.id);
+      const ws = workspaceOf(req);
+      const segment = await segments.get(ws, req.params.id);
+      await segments.delete(ws, segment.id);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'segment.delete',
+        target: { type: 'segment', id: segment.id },
+        details: { name: segment.name },
+      });
       return reply.status(204).send(null);
     },
   );

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { effectiveDailyLimit, senderInputSchema, type Sender } from '../../domain/email-sender.js';
 import { BatonError } from '../../domain/errors.js';
 import { EmailSendersRepository } from '../../store/email-senders.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import { commonErrors, errorResponse, inRequest } from './resource-schemas.js';
@@ -75,7 +76,15 @@ export const sendersRoutes: RouteModule = (app, ctx) => {
     },
     async (req) => {
       const now = ctx.clock.now();
-      return format(await repo.upsert(workspaceOf(req), req.body, now).catch(inRequest('body')), now);
+      const sender = await repo.upsert(workspaceOf(req), req.body, now).catch(inRequest('body'));
+      // The credentials themselves never enter the trail: only that they were set.
+      await auditRequest(ctx.store, req, {
+        at: now,
+        action: 'sender.put',
+        target: { type: 'sender', id: sender.id },
+        details: { email: sender.email, smtp_host: sender.smtpUrl ? new URL(sender.smtpUrl).hostname : null },
+      });
+      return format(sender, now);
     },
   );
   app.delete(
@@ -92,6 +101,11 @@ export const sendersRoutes: RouteModule = (app, ctx) => {
     async (req, reply) => {
       if (!(await repo.remove(workspaceOf(req), req.params.id)))
         throw BatonError.notFound('sender', req.params.id);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'sender.delete',
+        target: { type: 'sender', id: req.params.id },
+      });
       return reply.status(204).send(null);
     },
   );

@@ -13,6 +13,7 @@ import {
   SOCIAL_NETWORKS,
   SocialAccountsRepository,
 } from '../../store/social-posts.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import { errorBody } from '../errors.js';
 import type { RouteModule } from './index.js';
@@ -116,6 +117,12 @@ export const socialRoutes: RouteModule = (app, ctx) => {
         { name: req.params.name, network: req.body.network, webhookUrl: req.body.webhook_url },
         ctx.clock.now(),
       );
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'social_account.put',
+        target: { type: 'social_account', id: a.name },
+        details: { network: a.network },
+      });
       return toItem(a);
     },
   );
@@ -133,6 +140,11 @@ export const socialRoutes: RouteModule = (app, ctx) => {
     },
     async (req, reply) => {
       await accounts.delete(workspaceOf(req), req.params.name);
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'social_account.delete',
+        target: { type: 'social_account', id: req.params.name },
+      });
       return reply.status(204).send(null);
     },
   );

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CHANNELS } from '../../domain/campaign.js';
 import { isoDateToDay } from '../../planning/holidays.js';
 import { SpendRepository } from '../../store/spend.repository.js';
+import { auditRequest } from '../audit.js';
 import { requireScope, workspaceOf } from '../auth.js';
 import type { RouteModule } from './index.js';
 import {
@@ -72,6 +73,12 @@ export const spendRoutes: RouteModule = (app, ctx) => {
       const entry = await spend
         .add(workspaceOf(req), req.params.id, req.body, ctx.clock.now())
         .catch(inRequest('body'));
+      await auditRequest(ctx.store, req, {
+        at: ctx.clock.now(),
+        action: 'spend.record',
+        target: { type: 'campaign', id: entry.campaign_id },
+        details: { spend_id: entry.id, amount: entry.amount, currency: entry.currency, date: entry.date },
+      });
       return reply.status(201).send(withIso(entry));
     },
   );

@@ -5,15 +5,14 @@ import type { Finding } from '../../domain/guardrails/index.js';
 import type { Campaign } from '../../store/campaigns.repository.js';
 import {
   applyCampaign,
-  endCampaign,
-  launchCampaign,
   lintCampaignSpec,
   loadCampaignFile,
-  pauseCampaign,
-  resumeCampaign,
   type ApplyResult,
 } from '../../store/campaigns/index.js';
+import { recordAudit } from '../../store/audit.repository.js';
+import { performMove, type CampaignMove } from '../../api/campaign-moves.js';
 import { engineLifecycleHooks } from '../../api/routes/campaigns.routes.js';
+import { cliActor } from '../audit.js';
 import { resolveWorkspace, withContext } from '../context.js';
 
 interface WsOpt {
@@ -36,6 +35,24 @@ export function register(program: Command): void {
           { spec: loaded.spec, templates: loaded.templates, author: 'cli' },
           clock.now(),
         );
+        // The same entries the API writes for a create or an edit (with the revision diff).
+        const templates = result.templates
+          .filter((t) => t.change !== 'unchanged')
+          .map((t) => ({ id: t.id, change: t.change }));
+        if (result.change !== 'unchanged' || templates.length > 0) {
+          await recordAudit(store, {
+            workspaceId: ws.id,
+            at: clock.now(),
+            actor: cliActor(),
+            action: result.change === 'created' ? 'campaign.create' : 'campaign.update',
+            target: { type: 'campaign', id: result.campaign.id },
+            details: {
+              revision: result.campaign.revision,
+              ...(result.change === 'updated' ? { diff: result.diff } : {}),
+              ...(templates.length > 0 ? { templates } : {}),
+            },
+          });
+        }
         console.log(formatApply(result));
       });
     });
@@ -68,12 +85,14 @@ export function register(program: Command): void {
     .action(async (id: string, opts: WsOpt) => {
       await withContext(async ({ store, clock }) => {
         const ws = await resolveWorkspace(store, opts.workspace);
-        const { campaign, findings } = await launchCampaign(
+        const { campaign, findings } = await performMove(
           store,
+          engineLifecycleHooks,
           ws.id,
+          'launch',
           id,
           clock.now(),
-          engineLifecycleHooks,
+          { actor: cliActor(), ip: null },
         );
         console.log(
           `${id} is ${campaign.status}; measurement plan frozen (sha256 ${campaign.frozenHash?.slice(0, 12)}…)`,
@@ -82,12 +101,13 @@ export function register(program: Command): void {
       });
     });
 
-  const moves: Array<[string, string, typeof pauseCampaign]> = [
-    ['pause', 'pause a scheduled or running campaign', pauseCampaign],
-    ['resume', 'resume a paused campaign', resumeCampaign],
-    ['end', 'end a campaign now (completed if it ran, cancelled if it never started)', endCampaign],
+  // Moves from the command line are the operator's own: they need no approval, and are audited as the API's are.
+  const moves: Array<[Exclude<CampaignMove, 'launch'>, string]> = [
+    ['pause', 'pause a scheduled or running campaign'],
+    ['resume', 'resume a paused campaign'],
+    ['end', 'end a campaign now (completed if it ran, cancelled if it never started)'],
   ];
-  for (const [name, description, fn] of moves) {
+  for (const [name, description] of moves) {
     program
       .command(name)
       .description(description)
@@ -96,7 +116,11 @@ export function register(program: Command): void {
       .action(async (id: string, opts: WsOpt) => {
         await withContext(async ({ store, clock }) => {
           const ws = await resolveWorkspace(store, opts.workspace);
-          console.log(formatStatus(await fn(store, ws.id, id, clock.now(), engineLifecycleHooks)));
+          const { campaign } = await performMove(store, engineLifecycleHooks, ws.id, name, id, clock.now(), {
+            actor: cliActor(),
+            ip: null,
+          });
+          console.log(formatStatus(campaign));
         });
       });
   }

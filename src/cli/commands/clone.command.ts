@@ -1,6 +1,8 @@
 // `baton clone ID --name NAME [--id NEW]`: the next campaign, as a draft, from a reviewed one.
 import type { Command } from 'commander';
+import { recordAudit } from '../../store/audit.repository.js';
 import { cloneCampaign } from '../../store/campaign-review.js';
+import { cliActor } from '../audit.js';
 import { resolveWorkspace, withContext } from '../context.js';
 
 export function register(program: Command): void {
@@ -23,6 +25,14 @@ export function register(program: Command): void {
           { name: opts.name, id: opts.id, author: 'cli' },
           clock.now(),
         );
+        await recordAudit(store, {
+          workspaceId: ws.id,
+          at: clock.now(),
+          actor: cliActor(),
+          action: 'campaign.create',
+          target: { type: 'campaign', id: r.campaign.id },
+          details: { revision: r.campaign.revision, cloned_from: r.source },
+        });
         console.log(`created draft ${r.campaign.id} (${r.campaign.name}) from ${r.source}`);
         for (const w of r.winners) console.log(`  step ${w.step}: winner ${w.variant} is now the default`);
         for (const s of r.stillTesting) console.log(`  step ${s}: no winner yet, its variants are kept`);

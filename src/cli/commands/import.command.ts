@@ -8,6 +8,8 @@ import {
   type ImportProgress,
   type ImportResult,
 } from '../../store/import/index.js';
+import { recordAudit } from '../../store/audit.repository.js';
+import { cliActor } from '../audit.js';
 import { resolveWorkspace, withContext } from '../context.js';
 
 interface ImportFlags {
@@ -47,6 +49,20 @@ async function runImport(entity: ImportEntity, file: string, opts: ImportFlags):
     }
     for (const i of result.issues) {
       process.stderr.write(`line ${i.line}${i.column ? `, ${i.column}` : ''}: ${i.reason}\n`);
+    }
+    if (result.committed) {
+      await recordAudit(store, {
+        workspaceId: ws.id,
+        at: clock.now(),
+        actor: cliActor(),
+        action: `${entity === 'contacts' ? 'contact' : 'account'}.import`,
+        details: {
+          rows: result.rows,
+          inserted: result.inserted,
+          updated: result.updated,
+          rejected: result.rejected,
+        },
+      });
     }
     console.log(summary(result, ws.name));
     if (!result.committed) {

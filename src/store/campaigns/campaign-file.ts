@@ -6,6 +6,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { CampaignSpec } from '../../domain/campaign.js';
 import { BatonError, type FieldIssue } from '../../domain/errors.js';
 import { templateKindOf, type TemplateSource } from '../../domain/guardrails/render-check.js';
+import { isStorableText, UNSTORABLE_TEXT, unstorableTextPath } from '../../domain/storable-text.js';
 import { campaignIssues } from './validate-spec.js';
 
 const MAX_ALIAS_COUNT = 100;
@@ -97,6 +98,9 @@ export async function loadCampaignFile(path: string): Promise<CampaignFile> {
   const spec = parseCampaignYaml(text, path);
   const folder = dirname(resolve(path));
   const issues: FieldIssue[] = [];
+  // A YAML "\0" escape or a NUL byte in a template would fail deep in the write on PostgreSQL.
+  const unstorable = unstorableTextPath(spec);
+  if (unstorable) issues.push({ path: unstorable, message: UNSTORABLE_TEXT });
   const templates = new Map<string, TemplateSource>();
   const refs: Array<{ ref: string; at: string }> = [];
   spec.sequence.forEach((s, i) => {
@@ -129,14 +133,21 @@ export async function loadCampaignFile(path: string): Promise<CampaignFile> {
       });
       continue;
     }
+    let source: string;
     try {
-      templates.set(ref, { id: ref, kind, source: await readFile(full, 'utf8') });
+      source = await readFile(full, 'utf8');
     } catch {
       issues.push({
         path: at,
         message: `template file ${JSON.stringify(ref)} was not found next to ${path}`,
       });
+      continue;
     }
+    if (!isStorableText(source)) {
+      issues.push({ path: at, message: `template file ${JSON.stringify(ref)} ${UNSTORABLE_TEXT}` });
+      continue;
+    }
+    templates.set(ref, { id: ref, kind, source });
   }
   if (issues.length > 0)
     throw BatonError.invalid(issues, `${path}: ${issues[0]!.path}: ${issues[0]!.message}`);

@@ -5,7 +5,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { CampaignSpec } from '../../domain/campaign.js';
 import { BatonError } from '../../domain/errors.js';
-import { removeContactsFromAudiences } from '../ads-audiences.repository.js';
+import { forgetSentErasures, removeContactsFromAudiences } from '../ads-audiences.repository.js';
 import { recordAudit, type AuditActor } from '../audit.repository.js';
 import type { Store } from '../db.js';
 import { newId } from '../ids.js';
@@ -162,7 +162,10 @@ async function eraseTable(
       if (entry.table === 'events') return { deleted: 0, anonymised: await eraseEvents(ctx) };
       if (entry.table === 'ads_audience_members') {
         await removeContactsFromAudiences(trx, workspaceId, [contactId], 'erased', ctx.now);
-        return eraseTable(ctx, { ...entry, plan: { action: 'anonymise', clear: {} } }, cols);
+        const r = await eraseTable(ctx, { ...entry, plan: { action: 'anonymise', clear: {} } }, cols);
+        // Hashes no network needs a removal for go now; the others once the removal has been exported.
+        await forgetSentErasures(trx, workspaceId);
+        return r;
       }
       throw new Error(`no erasure written for the ${entry.table} table`);
   }
