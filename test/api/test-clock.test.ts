@@ -9,12 +9,17 @@ import { SimulatedClock } from '../../src/engine/clock.js';
 import { processEvents } from '../../src/engine/event-processor.js';
 import { Worker } from '../../src/engine/worker.js';
 import { apiFor, bearer, T0 } from './api-harness.js';
-import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import type { Store } from '../../src/store/db.js';
+import { ownStore, type OwnStore } from '../ops/ops-support.js';
+import { dialects, newWorkspace } from '../support/stores.js';
 
 const DAY = 86_400_000;
 
 describe.each(dialects)('test-mode clock on %s', (dialect) => {
-  let store: TestStore;
+  // A database of its own: the worker behind the clock serves every workspace in its database, so on the
+  // shared test database it would also run other files' due touches at this file's simulated time.
+  let own: OwnStore;
+  let store: Store;
   let normal: FastifyInstance;
   let app: FastifyInstance;
   let clock: SimulatedClock;
@@ -22,7 +27,8 @@ describe.each(dialects)('test-mode clock on %s', (dialect) => {
   let admin: string;
 
   beforeAll(async () => {
-    store = await openTestStore(dialect);
+    own = await ownStore(dialect);
+    store = own.store;
     ({ app: normal } = await apiFor(store));
     clock = new SimulatedClock(T0);
     const worker = new Worker(store, defaultChannels(store), clock, { workerId: 'test', processEvents });
@@ -37,7 +43,7 @@ describe.each(dialects)('test-mode clock on %s', (dialect) => {
   afterAll(async () => {
     await normal.close();
     await app.close();
-    await store.dispose();
+    await own.dispose();
   });
 
   const move = (server: FastifyInstance, payload: object, auth = admin) =>
