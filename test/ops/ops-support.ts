@@ -123,7 +123,10 @@ export function parsePrometheus(
   text: string,
 ): Array<{ name: string; labels: Record<string, string>; value: number }> {
   const out: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
-  const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.e+-]+|NaN|\+Inf|-Inf))(?: -?\d+)?$/;
+  // Values are read as Go's strconv.ParseFloat reads them, where NaN is case-insensitive: prom-client writes
+  // NaN as `Nan` (an event-loop lag gauge before its first sample), which Prometheus accepts.
+  const sample =
+    /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?(?:[0-9.e+-]+|[Nn][Aa][Nn]|\+Inf|-Inf))(?: -?\d+)?$/;
   const label = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
   for (const line of text.split('\n')) {
     if (line === '' || /^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*/.test(line)) continue;

@@ -1,6 +1,7 @@
 // Graceful shutdown of a real `baton worker` process: SIGTERM in the middle of a run leaves no touch
 // claimed and exits 0; a second worker started afterwards (a rolling restart) finishes the rest, and every
-// touch is sent exactly once (one channel_log row per sent touch, none for the others).
+// touch is sent exactly once (one channel_log row per sent touch, none for the others). Each worker's
+// /metrics agree with the database: the sends it counted are the channel_log rows it wrote.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, newWorkspace } from '../support/stores.js';
@@ -67,6 +68,15 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise
   }
 }
 
+async function logRows(own: OwnStore, ws: string): Promise<number> {
+  const r = await own.store.db
+    .selectFrom('channel_log')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('workspace_id', '=', ws)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 describe.each(dialects)('graceful shutdown of baton worker on %s', (dialect) => {
   let own: OwnStore;
   beforeAll(async () => {
@@ -97,6 +107,15 @@ describe.each(dialects)('graceful shutdown of baton worker on %s', (dialect) => 
     await waitFor(async () => (await sentMetric()) > 0, 60_000);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
+    // The channel counter moves right after the channel wrote its rows: a scrape between two row counts sees
+    // at most the rows counted after it, and at least those counted before it less the one batch (10) whose
+    // rows may be written but not yet counted.
+    const rowsBefore = await logRows(own, ws);
+    const scraped = await sentMetric();
+    const rowsAfter = await logRows(own, ws);
+    expect(scraped).toBeLessThanOrEqual(rowsAfter);
+    expect(scraped).toBeGreaterThanOrEqual(rowsBefore - 10);
+
     first.child.kill('SIGTERM');
     expect(await exited(first.child, first.output)).toBe('exit 0');
     const afterStop = await touchCounts(own.store, ws);
@@ -106,8 +125,33 @@ describe.each(dialects)('graceful shutdown of baton worker on %s', (dialect) => 
     expect((afterStop.sent ?? 0) + (afterStop.planned ?? 0)).toBe(N);
 
     const second = startWorker(own.url, 'w-new', 200);
-    await second.opsPort;
+    const secondPort = await second.opsPort;
     await waitFor(async () => ((await touchCounts(own.store, ws)).sent ?? 0) === N, 120_000);
+    // At the end of its run, the new worker's counters equal the rows it wrote: baton_touches_total (moved
+    // by each channel send) at once, and baton_dispatch_touches_total{outcome="sent"} (moved when a tick
+    // ends) once the tick that sent the last batch has ended.
+    const newRows = await own.store.db
+      .selectFrom('channel_log')
+      .innerJoin('touches', 'touches.id', 'channel_log.touch_id')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('channel_log.workspace_id', '=', ws)
+      .where('touches.claimed_by', '=', 'w-new')
+      .executeTakeFirstOrThrow();
+    expect(Number(newRows.n)).toBe(N - (afterStop.sent ?? 0));
+    const scrapeNew = async (): Promise<ReturnType<typeof parsePrometheus>> =>
+      parsePrometheus(await (await fetch(`http://127.0.0.1:${secondPort}/metrics`)).text());
+    expect(
+      metricSum(await scrapeNew(), 'baton_touches_total', { workspace: ws, channel: 'log', outcome: 'sent' }),
+    ).toBe(Number(newRows.n));
+    await waitFor(
+      async () =>
+        metricSum(await scrapeNew(), 'baton_dispatch_touches_total', { outcome: 'sent' }) >=
+        Number(newRows.n),
+      30_000,
+    );
+    const final = await scrapeNew();
+    expect(metricSum(final, 'baton_dispatch_touches_total', { outcome: 'sent' })).toBe(Number(newRows.n));
+    expect(metricSum(final, 'baton_touches_total', { outcome: 'failed' })).toBe(0);
     second.child.kill('SIGTERM');
     expect(await exited(second.child, second.output)).toBe('exit 0');
 

@@ -201,13 +201,20 @@ export async function waitRunning(w: WorkerProcess, timeoutMs = 120_000): Promis
 
 /**
  * Counts every send attempt the `log` channel makes (a BEFORE INSERT trigger on channel_log fires even
- * when ON CONFLICT DO NOTHING then drops the row), so touches performed twice can be counted.
+ * when ON CONFLICT DO NOTHING then drops the row), so touches performed twice can be counted. Each attempt
+ * keeps its order and the worker that held the touch's claim when it sent (`touches.claimed_by`).
  */
 export async function countSendAttempts(store: Store): Promise<void> {
   const { sql } = await import('kysely');
-  await sql`create table send_attempts (touch_id text not null)`.execute(store.db);
+  await sql`create table send_attempts (n bigserial primary key, touch_id text not null, worker text)`.execute(
+    store.db,
+  );
   await sql`create function count_send_attempt() returns trigger language plpgsql as $$
-    begin insert into send_attempts (touch_id) values (new.touch_id); return new; end $$`.execute(store.db);
+    begin
+      insert into send_attempts (touch_id, worker)
+        values (new.touch_id, (select claimed_by from touches where id = new.touch_id));
+      return new;
+    end $$`.execute(store.db);
   await sql`create trigger count_send_attempt before insert on channel_log
     for each row execute function count_send_attempt()`.execute(store.db);
 }
@@ -220,6 +227,19 @@ export async function sendAttempts(store: Store): Promise<{ attempts: number; to
     store.db,
   );
   return r.rows[0]!;
+}
+
+/**
+ * Repeated sends by the worker that made them: every attempt at a touch but its last one (a send whose
+ * outcome was never recorded, so the touch was sent again), counted for the worker that made it.
+ */
+export async function repeatedSendsByWorker(store: Store): Promise<Record<string, number>> {
+  const { sql } = await import('kysely');
+  const r = await sql<{ worker: string | null; n: number }>`
+    select worker, count(*)::int as n
+    from (select worker, n, max(n) over (partition by touch_id) as last from send_attempts) a
+    where n < last group by worker`.execute(store.db);
+  return Object.fromEntries(r.rows.map((row) => [String(row.worker), row.n]));
 }
 
 /** `n` people × a sequence of `steps` `log` touches due at once (no caps apply to `log`): n × steps touches. */
