@@ -3,7 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  type Dialect,
+  type Driver,
+} from 'kysely';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -22,6 +30,23 @@ export interface Store {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/**
+ * SQLite transactions take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction that
+ * reads and then writes fails at once with SQLITE_BUSY when another process (a CLI command beside `serve`, a
+ * second worker in a test) committed in between: SQLite cannot wait for a lock its snapshot already missed.
+ * Taken up front, the lock is waited for under `busy_timeout` like any other. Within one process Kysely runs
+ * one transaction at a time on the single connection anyway.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function openStore(url: string, options: { poolSize?: number } = {}): Store {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
@@ -31,7 +56,7 @@ export function openStore(url: string, options: { poolSize?: number } = {}): Sto
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const dialect: Dialect = new SqliteDialect({ database: sqlite });
+    const dialect: Dialect = new ImmediateSqliteDialect({ database: sqlite });
     const db = new Kysely<Database>({ dialect });
     return { db, dialect: 'sqlite', url, sqlite, close: () => db.destroy() };
   }

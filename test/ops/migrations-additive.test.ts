@@ -12,7 +12,12 @@ const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../src/store/migra
 /** The first schema: everything after it must be additive. */
 const BASELINE = '20261129T0500-core';
 /** Documented destructive migrations: file name → why no running release still reads what it removes. */
-const DESTRUCTIVE: Record<string, string> = {};
+const DESTRUCTIVE: Record<string, string> = {
+  // PostgreSQL only: `events` becomes a table partitioned by month with the same columns (rename, copy, drop
+  // the old table); its release needs a short stop, not a rolling deploy (docs/operations.md, "Upgrades").
+  '20261129T0920-events-partitions':
+    'replaces events with a monthly-partitioned table of the same columns; its release is deployed with a stop',
+};
 
 const migrations = readdirSync(DIR)
   .filter((f) => /^\d{8}T\d{4}-[a-z0-9-]+\.ts$/.test(f))
