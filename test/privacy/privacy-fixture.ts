@@ -192,7 +192,13 @@ export async function catalogueColumns(
           from information_schema.columns c
           join information_schema.tables t
             on t.table_schema = c.table_schema and t.table_name = c.table_name
-          where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'`.execute(store.db)
+          where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+            -- A partition's rows are read through its parent (events by month): search each row once.
+            and not exists (
+              select 1 from pg_inherits i
+              join pg_class k on k.oid = i.inhrelid
+              join pg_namespace n on n.oid = k.relnamespace
+              where k.relname = c.table_name and n.nspname = c.table_schema)`.execute(store.db)
       : await sql<{ t: string; c: string; type: string }>`
           select m.name as t, p.name as c, p.type as type
           from sqlite_master m join pragma_table_info(m.name) p
@@ -219,7 +225,7 @@ export function writtenForms(needle: string): string[] {
 /**
  * Every row of every table whose columns contain `needle` in any of its written forms (case-insensitive).
  * The tables and columns come from the catalogue (information_schema on PostgreSQL, sqlite_master and
- * pragma_table_info on SQLite). On PostgreSQL every text, character, JSON and bytea column is searched; on
+ * pragma_table_info on SQLite; a PostgreSQL partition is read through its parent).On PostgreSQL every text, character, JSON and bytea column is searched; on
  * SQLite, whose columns take a value of any type whatever they declare, every column is.
  */
 export async function searchDatabase(store: Store, needle: string): Promise<Hit[]> {
