@@ -225,7 +225,7 @@ export function writtenForms(needle: string): string[] {
 /**
  * Every row of every table whose columns contain `needle` in any of its written forms (case-insensitive).
  * The tables and columns come from the catalogue (information_schema on PostgreSQL, sqlite_master and
- * pragma_table_info on SQLite; a PostgreSQL partition is read through its parent).On PostgreSQL every text, character, JSON and bytea column is searched; on
+ * pragma_table_info on SQLite; a PostgreSQL partition is read through its parent). On PostgreSQL every text, character, JSON and bytea column is searched; on
  * SQLite, whose columns take a value of any type whatever they declare, every column is.
  */
 export async function searchDatabase(store: Store, needle: string): Promise<Hit[]> {
