@@ -1,0 +1,189 @@
+// POST /api/v1/imports streams a CSV upload into the CLI's import, in the background; GET /imports/:id
+// answers its progress and result. Both dialects, the real app over a real store.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UsersRepository } from '../../src/store/users.repository.js';
+import { AuditRepository } from '../../src/store/audit.repository.js';
+import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import { apiFor, bearer, T0 } from './api-harness.js';
+
+interface ImportBody {
+  id: string;
+  kind: string;
+  status: 'running' | 'done' | 'failed';
+  bytes_read: number;
+  total_bytes: number;
+  rows: number;
+  result: {
+    committed: boolean;
+    rows: number;
+    inserted: number;
+    updated: number;
+    rejected: number;
+    rejected_rows: { line: number; column: string; reason: string }[];
+  } | null;
+  error: string | null;
+}
+
+describe.each(dialects)('imports API on %s', (dialect) => {
+  let store: TestStore;
+  let app: FastifyInstance;
+  let ws: string;
+  let writer: string;
+  beforeAll(async () => {
+    store = await openTestStore(dialect);
+    ({ app } = await apiFor(store));
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.dispose();
+  });
+  beforeEach(async () => {
+    ws = await newWorkspace(store);
+    writer = await bearer(store, ws, ['read', 'write']);
+  });
+  afterEach(() => {
+    delete process.env.BATON_IMPORT_MAX_BYTES;
+  });
+
+  const upload = (kind: string, csv: string, auth: Record<string, string>, extra = '') =>
+    app.inject({
+      method: 'POST',
+      url: `/api/v1/imports?kind=${kind}${extra}`,
+      headers: { ...auth, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+
+  async function untilDone(id: string): Promise<ImportBody> {
+    for (let i = 0; i < 400; i++) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/imports/${id}`,
+        headers: { authorization: writer },
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json<ImportBody>();
+      if (body.status !== 'running') return body;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`import ${id} still running`);
+  }
+
+  it('imports a CSV in the background: 202, progress, then the counts and the contacts', async () => {
+    const csv = 'email,first_name,plan\nada@example.com,Ada,pro\ngrace@example.com,Grace,free\n';
+    const res = await upload('contacts', csv, { authorization: writer });
+    expect(res.statusCode).toBe(202);
+    const { id, status } = res.json<{ id: string; status: string }>();
+    expect(status).toBe('running');
+    const done = await untilDone(id);
+    expect(done).toMatchObject({ kind: 'contacts', status: 'done', rows: 2, error: null });
+    expect(done.total_bytes).toBe(Buffer.byteLength(csv));
+    expect(done.result).toMatchObject({ committed: true, rows: 2, inserted: 2, updated: 0, rejected: 0 });
+    const list = await app.inject({
+      method: 'GET',
+      url: '/api/v1/contacts?limit=10',
+      headers: { authorization: writer },
+    });
+    const emails = list
+      .json<{ data: { email: string }[] }>()
+      .data.map((c) => c.email)
+      .sort();
+    expect(emails).toEqual(['ada@example.com', 'grace@example.com']);
+
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/api/v1/imports',
+      headers: { authorization: writer },
+    });
+    expect(listed.json<{ data: ImportBody[] }>().data.map((i) => i.id)).toEqual([id]);
+    const audit = await new AuditRepository(store).list(ws, { limit: 10, action: 'contacts.import' });
+    expect(audit.data).toHaveLength(1);
+    expect(audit.data[0]!.details).toMatchObject({ inserted: 2, updated: 0, rejected: 0, rows: 2 });
+  });
+
+  it('reports a bad row with its line and reason: nothing written by default, the others with skip_invalid', async () => {
+    const csv = 'email,first_name\nada@example.com,Ada\nnot-an-email,Bob\ngrace@example.com,Grace\n';
+    const strict = await untilDone(
+      (await upload('contacts', csv, { authorization: writer })).json<{ id: string }>().id,
+    );
+    expect(strict.status).toBe('done');
+    expect(strict.result).toMatchObject({ committed: false, rows: 3, inserted: 0, rejected: 1 });
+    expect(strict.result!.rejected_rows).toHaveLength(1);
+    expect(strict.result!.rejected_rows[0]).toMatchObject({ line: 3, column: 'email' });
+    expect(strict.result!.rejected_rows[0]!.reason).toMatch(/email/i);
+    const none = await app.inject({
+      method: 'GET',
+      url: '/api/v1/contacts',
+      headers: { authorization: writer },
+    });
+    expect(none.json<{ data: unknown[] }>().data).toHaveLength(0);
+
+    const lenient = await untilDone(
+      (await upload('contacts', csv, { authorization: writer }, '&skip_invalid=true')).json<{ id: string }>()
+        .id,
+    );
+    expect(lenient.result).toMatchObject({ committed: true, rows: 3, inserted: 2, rejected: 1 });
+    expect(lenient.result!.rejected_rows[0]).toMatchObject({ line: 3, column: 'email' });
+    const some = await app.inject({
+      method: 'GET',
+      url: '/api/v1/contacts',
+      headers: { authorization: writer },
+    });
+    const emails = some
+      .json<{ data: { email: string }[] }>()
+      .data.map((c) => c.email)
+      .sort();
+    expect(emails).toEqual(['ada@example.com', 'grace@example.com']);
+  });
+
+  it('imports accounts too', async () => {
+    const res = await upload('accounts', 'domain,name\nacme.com,Acme\n', { authorization: writer });
+    expect(res.statusCode).toBe(202);
+    const done = await untilDone(res.json<{ id: string }>().id);
+    expect(done.result).toMatchObject({ committed: true, inserted: 1 });
+  });
+
+  it('answers 413 for a body over the limit and keeps no record', async () => {
+    process.env.BATON_IMPORT_MAX_BYTES = '1000';
+    const csv = 'email\n' + Array.from({ length: 100 }, (_, i) => `p${i}@example.com`).join('\n');
+    const res = await upload('contacts', csv, { authorization: writer });
+    expect(res.statusCode).toBe(413);
+    expect(res.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'payload_too_large',
+    });
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/api/v1/imports',
+      headers: { authorization: writer },
+    });
+    expect(listed.json<{ data: unknown[] }>().data).toHaveLength(0);
+  });
+
+  it('refuses an unknown kind naming `kind` (422)', async () => {
+    const res = await upload('people', 'email\na@example.com\n', { authorization: writer });
+    expect(res.statusCode).toBe(422);
+    expect(res.json<{ error: { message: string } }>().error.message).toMatch(/kind/);
+  });
+
+  it('lets admins and marketers import, not sales reps or analysts (403)', async () => {
+    const users = new UsersRepository(store);
+    const statuses: Record<string, number> = {};
+    for (const role of ['admin', 'marketer', 'sales_rep', 'analyst'] as const) {
+      const email = `${role}-${ws}@example.com`;
+      await users.create(ws, { email, password: 'correct horse battery', role }, T0);
+      const s = await app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { email, password: 'correct horse battery' },
+      });
+      const cookie = (s.headers['set-cookie'] as string[]).map((c) => c.split(';')[0]).join('; ');
+      const res = await upload('contacts', `email\n${role.replace('_', '')}@example.com\n`, {
+        cookie,
+        'x-csrf-token': s.json<{ csrf_token: string }>().csrf_token,
+      });
+      statuses[role] = res.statusCode;
+      if (res.statusCode === 202) await untilDone(res.json<{ id: string }>().id);
+    }
+    expect(statuses).toEqual({ admin: 202, marketer: 202, sales_rep: 403, analyst: 403 });
+  });
+});
