@@ -112,7 +112,7 @@ export function ImportPage() {
           </label>
           <FieldError id="file-error" messages={fileError ? [fileError] : []} />
         </div>
-        <div className="field">
+        <div className="field check">
           <label>
             <input type="checkbox" checked={skipInvalid} onChange={(e) => setSkipInvalid(e.target.checked)} />{' '}
             Import the valid rows and report the others
