@@ -66,7 +66,8 @@ export function startImport(store: Store, clock: Clock, job: ImportJob): Promise
   }, PROGRESS_EVERY_MS);
 
   const run = async (): Promise<void> => {
-    const importStore = store.sqlite ? openStore(store.url) : store;
+    // An in-memory database has no second connection: the import holds this one, as the CLI's does.
+    const importStore = store.sqlite && !store.url.endsWith(':memory:') ? openStore(store.url) : store;
     try {
       const importer = job.kind === 'contacts' ? importContacts : importAccounts;
       const result = await importer(importStore, job.file, {

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { AuditRepository } from '../../src/store/audit.repository.js';
+import { realClock } from '../../src/engine/clock.js';
+import { ImportsRepository, STALE_AFTER_MS, STALE_ERROR } from '../../src/store/imports.repository.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
 import { apiFor, bearer, T0 } from './api-harness.js';
 
@@ -157,6 +159,44 @@ describe.each(dialects)('imports API on %s', (dialect) => {
       headers: { authorization: writer },
     });
     expect(listed.json<{ data: unknown[] }>().data).toHaveLength(0);
+  });
+
+  it('reports a file it cannot import as failed, with the reason', async () => {
+    const res = await upload('contacts', '', { authorization: writer });
+    expect(res.statusCode).toBe(202);
+    const done = await untilDone(res.json<{ id: string }>().id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/empty/);
+    expect(done.result).toBeNull();
+  });
+
+  it('marks a running import whose process stopped reporting failed, and only that one', async () => {
+    const repo = new ImportsRepository(store);
+    const deadId = `imp_dead_${ws}`;
+    const aliveId = `imp_alive_${ws}`;
+    const wall = realClock.now();
+    const base = {
+      workspaceId: ws,
+      kind: 'contacts' as const,
+      skipInvalid: false,
+      totalBytes: 10,
+      createdBy: null,
+      now: T0,
+    };
+    await repo.create({ ...base, id: deadId, wallNow: wall - STALE_AFTER_MS - 1000 });
+    await repo.create({ ...base, id: aliveId, wallNow: wall });
+    const dead = await app.inject({
+      method: 'GET',
+      url: `/api/v1/imports/${deadId}`,
+      headers: { authorization: writer },
+    });
+    expect(dead.json<ImportBody>()).toMatchObject({ status: 'failed', error: STALE_ERROR });
+    const alive = await app.inject({
+      method: 'GET',
+      url: `/api/v1/imports/${aliveId}`,
+      headers: { authorization: writer },
+    });
+    expect(alive.json<ImportBody>()).toMatchObject({ status: 'running', error: null });
   });
 
   it('refuses an unknown kind naming `kind` (422)', async () => {
