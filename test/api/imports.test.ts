@@ -6,6 +6,7 @@ import { UsersRepository } from '../../src/store/users.repository.js';
 import { AuditRepository } from '../../src/store/audit.repository.js';
 import { realClock } from '../../src/engine/clock.js';
 import { ImportsRepository, STALE_AFTER_MS, STALE_ERROR } from '../../src/store/imports.repository.js';
+import { openStore } from '../../src/store/db.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
 import { apiFor, bearer, T0 } from './api-harness.js';
 
@@ -137,6 +138,46 @@ describe.each(dialects)('imports API on %s', (dialect) => {
       .sort();
     expect(emails).toEqual(['ada@example.com', 'grace@example.com']);
   });
+
+  // PostgreSQL: another serve process (a second app over its own pool) reads the progress from the row.
+  // SQLite: one process owns the file and keeps the progress in memory; it answers while the import runs.
+  it('answers the progress while the import runs', async () => {
+    const other = dialect === 'postgres' ? openStore(store.url, { poolSize: 2 }) : undefined;
+    const second = other ? await apiFor(other) : undefined;
+    const reader = second?.app ?? app;
+    try {
+      // About 20 MB: read in 1 MiB chunks, each one reported.
+      const rows = Array.from({ length: 30_000 }, (_, i) => `p${i}@example.com,${'x'.repeat(600)}`);
+      const csv = `email,note\n${rows.join('\n')}\n`;
+      const res = await upload('contacts', csv, { authorization: writer });
+      expect(res.statusCode).toBe(202);
+      const id = res.json<{ id: string }>().id;
+      const seen: ImportBody[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const r = await reader.inject({
+          method: 'GET',
+          url: `/api/v1/imports/${id}`,
+          headers: { authorization: writer },
+        });
+        const body = r.json<ImportBody>();
+        seen.push(body);
+        if (body.status !== 'running') break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const last = seen[seen.length - 1]!;
+      expect(last.status).toBe('done');
+      expect(last.result).toMatchObject({ rows: 30_000, inserted: 30_000 });
+      const midway = seen.filter(
+        (b) => b.status === 'running' && b.bytes_read > 0 && b.bytes_read < b.total_bytes,
+      );
+      expect(midway.length).toBeGreaterThan(0);
+      const read = seen.map((b) => b.bytes_read);
+      expect(read).toEqual([...read].sort((a, b) => a - b));
+    } finally {
+      await second?.app.close();
+      await other?.close();
+    }
+  }, 120_000);
 
   it('imports accounts too', async () => {
     const res = await upload('accounts', 'domain,name\nacme.com,Acme\n', { authorization: writer });
