@@ -240,6 +240,37 @@ describe.each(dialects)('imports API on %s', (dialect) => {
     expect(alive.json<ImportBody>()).toMatchObject({ status: 'running', error: null });
   });
 
+  it('answers 413 to a streamed body without a length once it passes the limit', async () => {
+    process.env.BATON_IMPORT_MAX_BYTES = '100000';
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const chunk = new TextEncoder().encode(`${'a'.repeat(40)}@example.com\n`.repeat(1000));
+    // A stream body goes out chunked, with no Content-Length the route could check first.
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 4) return controller.close();
+        controller.enqueue(sent === 0 ? new TextEncoder().encode('email\n') : chunk);
+        sent += 1;
+      },
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/imports?kind=contacts`, {
+      method: 'POST',
+      headers: { authorization: writer, 'content-type': 'text/csv' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/api/v1/imports',
+      headers: { authorization: writer },
+    });
+    expect(listed.json<{ data: unknown[] }>().data).toHaveLength(0);
+  });
+
   it('refuses an unknown kind naming `kind` (422)', async () => {
     const res = await upload('people', 'email\na@example.com\n', { authorization: writer });
     expect(res.statusCode).toBe(422);
