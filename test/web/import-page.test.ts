@@ -94,6 +94,18 @@ describe('Import page in Chromium', () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await expect(page.locator('#file-error').textContent()).resolves.toMatch(/choose a CSV file/);
 
+    // Over the upload limit: the API's 413 next to the file field, no import started.
+    process.env.BATON_IMPORT_MAX_BYTES = '100000';
+    try {
+      await page.getByLabel('CSV file', { exact: true }).setInputFiles(csvPath);
+      await page.getByRole('button', { name: 'Upload' }).click();
+      await page.locator('#file-error', { hasText: 'larger than 97 KB' }).waitFor();
+      expect(await page.getByLabel('CSV file', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+      await page.screenshot({ path: join(SHOTS, 'import-too-large.png'), fullPage: true });
+    } finally {
+      delete process.env.BATON_IMPORT_MAX_BYTES;
+    }
+
     await page.getByLabel('What the file holds').selectOption('contacts');
     await page.getByLabel('CSV file', { exact: true }).setInputFiles(csvPath);
     await page.getByLabel('Import the valid rows and report the others').check();

@@ -35,6 +35,12 @@ function maxBytes(): number {
   return Number.isInteger(v) && v > 0 ? v : DEFAULT_IMPORT_MAX_BYTES;
 }
 
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Math.floor(bytes / (1024 * 1024))} MB`;
+  if (bytes >= 1024) return `${Math.floor(bytes / 1024)} KB`;
+  return `${bytes} bytes`;
+}
+
 const importRecord = z.object({
   id: z.string(),
   kind: z.enum(['contacts', 'accounts']),
@@ -125,7 +131,7 @@ export const importsRoutes: RouteModule = (app, ctx) => {
         const tooLarge = (): BatonError =>
           new BatonError(
             'payload_too_large',
-            `the file is larger than ${Math.floor(limit / (1024 * 1024))} MB, the most an upload may hold; import it with \`baton import\``,
+            `the file is larger than ${sizeText(limit)}, the most an upload may hold; import it with \`baton import\``,
           );
         if (Number.isFinite(declared) && declared > limit) {
           req.raw.resume();
