@@ -2,9 +2,11 @@
 // answers its progress and result. Both dialects, the real app over a real store.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import type { AppContext } from '../../src/api/context.js';
+import { realClock, SimulatedClock } from '../../src/engine/clock.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { AuditRepository } from '../../src/store/audit.repository.js';
-import { realClock } from '../../src/engine/clock.js';
 import { ImportsRepository, STALE_AFTER_MS, STALE_ERROR } from '../../src/store/imports.repository.js';
 import { openStore } from '../../src/store/db.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
@@ -31,11 +33,20 @@ interface ImportBody {
 describe.each(dialects)('imports API on %s', (dialect) => {
   let store: TestStore;
   let app: FastifyInstance;
+  let limited: AppContext;
   let ws: string;
   let writer: string;
   beforeAll(async () => {
     store = await openTestStore(dialect);
-    ({ app } = await apiFor(store));
+    // Kept to change the upload limit the routes read (BATON_IMPORT_MAX_BYTES in `baton serve`).
+    limited = {
+      store,
+      clock: new SimulatedClock(T0),
+      secret: 's'.repeat(40),
+      publicUrl: 'http://localhost:4400',
+    };
+    app = await buildApp(limited);
+    await app.ready();
   });
   afterAll(async () => {
     await app.close();
@@ -46,7 +57,7 @@ describe.each(dialects)('imports API on %s', (dialect) => {
     writer = await bearer(store, ws, ['read', 'write']);
   });
   afterEach(() => {
-    delete process.env.BATON_IMPORT_MAX_BYTES;
+    delete limited.importMaxBytes;
   });
 
   const upload = (kind: string, csv: string, auth: Record<string, string>, extra = '') =>
@@ -187,7 +198,7 @@ describe.each(dialects)('imports API on %s', (dialect) => {
   });
 
   it('answers 413 for a body over the limit and keeps no record', async () => {
-    process.env.BATON_IMPORT_MAX_BYTES = '1000';
+    limited.importMaxBytes = 1000;
     const csv = 'email\n' + Array.from({ length: 100 }, (_, i) => `p${i}@example.com`).join('\n');
     const res = await upload('contacts', csv, { authorization: writer });
     expect(res.statusCode).toBe(413);
@@ -241,7 +252,7 @@ describe.each(dialects)('imports API on %s', (dialect) => {
   });
 
   it('answers 413 to a streamed body without a length once it passes the limit', async () => {
-    process.env.BATON_IMPORT_MAX_BYTES = '100000';
+    limited.importMaxBytes = 100_000;
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : 0;

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import type { AppContext } from '../../src/api/context.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -33,6 +34,8 @@ describe('Import page in Chromium', () => {
   let dir: string;
   let store: Store;
   let app: FastifyInstance;
+  /** Kept to lower the upload limit the routes read (BATON_IMPORT_MAX_BYTES in `baton serve`). */
+  let ctx: AppContext;
   let browser: Browser;
   let base: string;
   let csvPath: string;
@@ -59,7 +62,8 @@ describe('Import page in Chromium', () => {
     csvPath = join(dir, 'people.csv');
     writeFileSync(csvPath, lines.join('\n') + '\n');
     const clock = new SimulatedClock(T0);
-    app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
+    ctx = { store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' };
+    app = await buildApp(ctx, { webDir });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
@@ -95,7 +99,7 @@ describe('Import page in Chromium', () => {
     await expect(page.locator('#file-error').textContent()).resolves.toMatch(/choose a CSV file/);
 
     // Over the upload limit: the API's 413 next to the file field, no import started.
-    process.env.BATON_IMPORT_MAX_BYTES = '100000';
+    ctx.importMaxBytes = 100_000;
     try {
       await page.getByLabel('CSV file', { exact: true }).setInputFiles(csvPath);
       await page.getByRole('button', { name: 'Upload' }).click();
@@ -103,7 +107,7 @@ describe('Import page in Chromium', () => {
       expect(await page.getByLabel('CSV file', { exact: true }).getAttribute('aria-invalid')).toBe('true');
       await page.screenshot({ path: join(SHOTS, 'import-too-large.png'), fullPage: true });
     } finally {
-      delete process.env.BATON_IMPORT_MAX_BYTES;
+      delete ctx.importMaxBytes;
     }
 
     await page.getByLabel('What the file holds').selectOption('contacts');

@@ -27,13 +27,8 @@ import {
   pageOf,
 } from './resource-schemas.js';
 
-/** The largest upload accepted (BATON_IMPORT_MAX_BYTES overrides it, in bytes). */
+/** The largest upload accepted unless the context says otherwise (BATON_IMPORT_MAX_BYTES). */
 export const DEFAULT_IMPORT_MAX_BYTES = 200 * 1024 * 1024;
-
-function maxBytes(): number {
-  const v = Number(process.env.BATON_IMPORT_MAX_BYTES);
-  return Number.isInteger(v) && v > 0 ? v : DEFAULT_IMPORT_MAX_BYTES;
-}
 
 function sizeText(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Math.floor(bytes / (1024 * 1024))} MB`;
@@ -126,7 +121,7 @@ export const importsRoutes: RouteModule = (app, ctx) => {
       },
       async (req, reply) => {
         const ws = workspaceOf(req);
-        const limit = maxBytes();
+        const limit = ctx.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES;
         const declared = Number(req.headers['content-length']);
         const tooLarge = (): BatonError =>
           new BatonError(
