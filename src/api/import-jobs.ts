@@ -43,6 +43,8 @@ export interface ImportJob {
   /** The uploaded file, inside `dir`; the folder is removed when the import ends. */
   file: string;
   dir: string;
+  /** Its size in bytes. */
+  bytes: number;
   actor: AuditActor;
   ip: string | null;
 }
@@ -50,17 +52,15 @@ export interface ImportJob {
 /** Starts the import and returns at once; the returned promise settles when it has ended (for tests). */
 export function startImport(store: Store, clock: Clock, job: ImportJob): Promise<void> {
   const repo = new ImportsRepository(store);
-  let latest: ImportProgress = { bytesRead: 0, totalBytes: 0, rows: 0 };
-  let written = latest;
+  let latest: ImportProgress = { bytesRead: 0, totalBytes: job.bytes, rows: 0 };
   live.set(job.id, latest);
   const canWriteProgress = store.dialect === 'postgres';
   let writing = false;
   const timer = setInterval(() => {
     if (!canWriteProgress || writing) return;
     writing = true;
-    written = latest;
     repo
-      .progress(job.workspaceId, job.id, written, realClock.now())
+      .progress(job.workspaceId, job.id, latest, realClock.now())
       .catch(() => undefined)
       .finally(() => (writing = false));
   }, PROGRESS_EVERY_MS);
@@ -86,7 +86,7 @@ export function startImport(store: Store, clock: Clock, job: ImportJob): Promise
       await repo.finish(
         job.workspaceId,
         job.id,
-        { result: record, bytes: latest.totalBytes || written.totalBytes },
+        { result: record, bytes: job.bytes },
         clock.now(),
         realClock.now(),
       );

@@ -175,6 +175,7 @@ export const importsRoutes: RouteModule = (app, ctx) => {
           skipInvalid: req.query.skip_invalid === 'true',
           file,
           dir,
+          bytes,
           actor: auditActor(req),
           ip: req.ip,
         });
