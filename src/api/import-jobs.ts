@@ -66,6 +66,7 @@ export function startImport(store: Store, clock: Clock, job: ImportJob): Promise
   }, PROGRESS_EVERY_MS);
 
   const run = async (): Promise<void> => {
+    let finished = false;
     // An in-memory database has no second connection: the import holds this one, as the CLI's does.
     const importStore = store.sqlite && !store.url.endsWith(':memory:') ? openStore(store.url) : store;
     try {
@@ -90,6 +91,7 @@ export function startImport(store: Store, clock: Clock, job: ImportJob): Promise
         clock.now(),
         realClock.now(),
       );
+      finished = true;
       await recordAudit(store, {
         workspaceId: job.workspaceId,
         at: clock.now(),
@@ -107,6 +109,11 @@ export function startImport(store: Store, clock: Clock, job: ImportJob): Promise
       });
     } catch (e) {
       clearInterval(timer);
+      // The rows are in and the record says so: a failed audit write is logged, not reported as the import's.
+      if (finished) {
+        console.error(`import ${job.id}: the audit entry could not be written`, e);
+        return;
+      }
       while (writing) await new Promise((r) => setTimeout(r, 10));
       const message = isBatonError(e) ? e.message : 'the import failed unexpectedly; see the server log';
       if (!isBatonError(e)) console.error(`import ${job.id} failed`, e);
