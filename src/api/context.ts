@@ -12,4 +12,6 @@ export interface AppContext {
   publicUrl: string;
   /** The SMS provider's auth token, which signs its callbacks (BATON_SMS_AUTH_TOKEN); SMS routes refuse without it. */
   sms?: { authToken: string };
+  /** The largest CSV upload POST /imports accepts, in bytes (BATON_IMPORT_MAX_BYTES; default 200 MB). */
+  importMaxBytes?: number;
 }

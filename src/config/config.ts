@@ -58,6 +58,12 @@ export const configSchema = z.object({
   BATON_RATE_LIMIT_INGEST_KEY: limitSpec.optional(),
   BATON_RATE_LIMIT_INGEST_IP: limitSpec.optional(),
   BATON_RATE_LIMIT_TRACKING_IP: limitSpec.optional(),
+  /** The largest CSV upload POST /api/v1/imports accepts, in bytes (default 200 MB). */
+  BATON_IMPORT_MAX_BYTES: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int('must be a whole number of bytes')
+    .min(1, 'must be at least 1')
+    .optional(),
   /** Proxies whose X-Forwarded-* headers are believed: `true`, `false`, or addresses/CIDRs (comma-separated). */
   BATON_TRUST_PROXY: z.string().optional(),
   /** `1` serves in test mode (like `baton serve --test-mode`): a simulated clock moved by POST /api/v1/test/clock. */

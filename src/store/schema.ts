@@ -488,6 +488,27 @@ export interface ApprovalsTable {
   error: string | null;
 }
 
+/** A CSV import started over HTTP, with its progress (src/store/imports.repository.ts). */
+export interface ImportsTable {
+  id: string;
+  workspace_id: string;
+  /** contacts | accounts */
+  kind: string;
+  /** running | done | failed */
+  status: string;
+  skip_invalid: number;
+  bytes_read: number;
+  total_bytes: number;
+  rows: number;
+  result: JsonColumn | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: number;
+  finished_at: number | null;
+  /** Wall time (epoch ms) the running process last reported in; a stale one means it died. */
+  heartbeat_at: number;
+}
+
 /** Append-only: a trigger refuses UPDATE and DELETE on both dialects. */
 export interface AuditLogTable {
   seq: Generated<number>;
@@ -542,4 +563,5 @@ export interface Database {
   rate_limit_hits: RateLimitHitsTable;
   approvals: ApprovalsTable;
   audit_log: AuditLogTable;
+  imports: ImportsTable;
 }

@@ -8,6 +8,7 @@ import { CalendarPage } from './pages/CalendarPage';
 import { CampaignPage } from './pages/CampaignPage';
 import { CampaignsPage } from './pages/CampaignsPage';
 import { ContactPage, ContactsPage } from './pages/ContactsPage';
+import { ImportPage } from './pages/ImportPage';
 import { JourneyPage } from './pages/JourneyPage';
 import { NewCampaignPage } from './pages/NewCampaignPage';
 import { PlannerPage } from './planner/PlannerPage';
@@ -62,6 +63,11 @@ export function App() {
           <Link href="/journey" aria-current={path === '/journey' ? 'page' : undefined}>
             Journey
           </Link>
+          {(session.user.role === 'admin' || session.user.role === 'marketer') && (
+            <Link href="/import" aria-current={path === '/import' ? 'page' : undefined}>
+              Import
+            </Link>
+          )}
           {session.user.role === 'admin' && (
             <Link href="/audit" aria-current={path === '/audit' ? 'page' : undefined}>
               Audit
@@ -97,6 +103,7 @@ function Page({ path }: { path: string }) {
   if (contact) return <ContactPage id={decodeURIComponent(contact[1]!)} />;
   if (path === '/accounts') return <AccountsPage />;
   if (path === '/journey') return <JourneyPage />;
+  if (path === '/import') return <ImportPage />;
   const accountJourney = /^\/accounts\/([^/]+)\/journey$/.exec(path);
   if (accountJourney) return <AccountJourneyPage id={decodeURIComponent(accountJourney[1]!)} />;
   const account = /^\/accounts\/([^/]+)$/.exec(path);

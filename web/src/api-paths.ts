@@ -39,6 +39,9 @@ export const ENDPOINTS = {
   listLists: { method: 'GET', path: '/api/v1/lists' },
   listMembers: { method: 'GET', path: '/api/v1/lists/{id}/members' },
   audit: { method: 'GET', path: '/api/v1/audit' },
+  startImport: { method: 'POST', path: '/api/v1/imports' },
+  getImport: { method: 'GET', path: '/api/v1/imports/{id}' },
+  listImports: { method: 'GET', path: '/api/v1/imports' },
 } as const;
 
 export type EndpointName = keyof typeof ENDPOINTS;

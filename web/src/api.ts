@@ -555,6 +555,33 @@ export interface AuditQuery {
   limit?: string;
 }
 
+export type ImportKind = 'contacts' | 'accounts';
+
+/** GET /api/v1/imports/{id} (src/api/routes/imports.routes.ts). */
+export interface ImportRecord {
+  id: string;
+  kind: ImportKind;
+  status: 'running' | 'done' | 'failed';
+  skip_invalid: boolean;
+  bytes_read: number;
+  total_bytes: number;
+  rows: number;
+  result: {
+    committed: boolean;
+    rows: number;
+    inserted: number;
+    updated: number;
+    rejected: number;
+    linked_contacts: number | null;
+    rejected_rows: Array<{ line: number; column: string; reason: string }>;
+    rejected_total: number;
+    seconds: number;
+  } | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
 function csrfToken(): string | undefined {
   const m = /(?:^|;\s*)baton_csrf=([^;]*)/.exec(document.cookie);
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
@@ -562,7 +589,13 @@ function csrfToken(): string | undefined {
 
 export async function call<T>(
   name: EndpointName,
-  opts: { params?: Record<string, string>; query?: Record<string, string | undefined>; body?: unknown } = {},
+  opts: {
+    params?: Record<string, string>;
+    query?: Record<string, string | undefined>;
+    body?: unknown;
+    /** A file sent as is (a CSV upload) instead of a JSON body. */
+    upload?: { type: string; data: Blob };
+  } = {},
 ): Promise<T> {
   const { method } = ENDPOINTS[name];
   const query = new URLSearchParams();
@@ -570,13 +603,14 @@ export async function call<T>(
   const url = pathOf(name, opts.params) + (query.size ? `?${query}` : '');
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.upload) headers['content-type'] = opts.upload.type;
   const csrf = csrfToken();
   if (method !== 'GET' && csrf) headers['x-csrf-token'] = csrf;
   const res = await fetch(url, {
     method,
     headers,
     credentials: 'same-origin',
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.upload ? opts.upload.data : opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();
@@ -663,4 +697,10 @@ export const api = {
       query: { limit: '1000', after },
     }),
   audit: (query: AuditQuery) => call<Page<AuditEntry>>('audit', { query: { ...query } }),
+  startImport: (kind: ImportKind, file: Blob, skipInvalid: boolean) =>
+    call<{ id: string; status: 'running' }>('startImport', {
+      query: { kind, skip_invalid: skipInvalid ? 'true' : undefined },
+      upload: { type: 'text/csv', data: file },
+    }),
+  getImport: (id: string) => call<ImportRecord>('getImport', { params: { id } }),
 };

@@ -32,6 +32,7 @@ import { tasksRoutes } from './tasks.routes.js';
 import { spendRoutes } from './spend.routes.js';
 import { smsRoutes } from './sms.routes.js';
 import { webhooksRoutes } from './webhooks.routes.js';
+import { importsRoutes } from './imports.routes.js';
 
 export type TypedApp = FastifyInstance<
   RawServerDefault,
@@ -76,4 +77,5 @@ export const apiRouteModules: RouteModule[] = [
   privacyRoutes,
   tasksRoutes,
   spendRoutes,
+  importsRoutes,
 ];

@@ -76,6 +76,7 @@ export function register(program: Command): void {
           previousSecrets: ctx.config.BATON_SECRET_PREVIOUS ?? [],
           publicUrl,
           ...(sms ? { sms: { authToken: sms.authToken } } : {}),
+          ...(ctx.config.BATON_IMPORT_MAX_BYTES ? { importMaxBytes: ctx.config.BATON_IMPORT_MAX_BYTES } : {}),
         },
         {
           logger: false,
