@@ -49,7 +49,20 @@ export interface DispatcherOptions {
    * same scenario through both to hold them equal; nothing else sets it.
    */
   kyselyQueue?: boolean;
+  /**
+   * Told of each touch as the dispatcher counts it in `BatchStats` (and of each next step it plans), with its
+   * workspace, campaign and channel: the metrics' per-campaign, per-channel counters.
+   */
+  onTouch?: TouchCounter;
 }
+
+/** What `onTouch` reports: a `BatchStats` outcome, or `planned` for a next step the dispatcher planned. */
+export type TouchCount =
+  'claimed' | 'sent' | 'deferred' | 'skipped' | 'cancelled' | 'failed' | 'retried' | 'planned';
+export type TouchCounter = (
+  what: TouchCount,
+  touch: { workspace_id: string; campaign_id: string; channel: string },
+) => void;
 
 export interface BatchStats {
   claimed: number;
@@ -160,6 +173,7 @@ export class Dispatcher {
       const touches = await this.queue.claimDue(trx, now, this.batchSize);
       stats.claimed = touches.length;
       if (touches.length === 0) return { approved: [], recorded: false };
+      if (this.options.onTouch) for (const t of touches) this.options.onTouch('claimed', t);
 
       const contactIds = new Set<string>();
       const enrollmentIds = new Set<string>();
@@ -329,11 +343,13 @@ export class Dispatcher {
         }
         case 'defer':
           stats.deferred++;
+          this.options.onTouch?.('deferred', touch);
           // Caps move many touches to the same instant (the next local midnight): one update per instant.
           push(defer, `${decision.dueAt}\u0000${decision.reason}`, touch.id);
           break;
         case 'skip':
           stats.skipped++;
+          this.options.onTouch?.('skipped', touch);
           push(skip, decision.reason, touch.id);
           if (decision.next && campaign) next.push({ touch, rt: campaign.runtime, from: now });
           if (decision.reason === 'unsubscribed')
@@ -341,6 +357,7 @@ export class Dispatcher {
           break;
         case 'cancel':
           stats.cancelled++;
+          this.options.onTouch?.('cancelled', touch);
           push(cancel, decision.reason, touch.id);
           break;
         case 'hold':
@@ -427,6 +444,8 @@ export class Dispatcher {
       if (skipped) completed.push(touch.enrollment_id);
     }
     await this.queue.insertTouches(db, rows);
+    if (this.options.onTouch)
+      for (const r of rows) if (r.status === 'planned') this.options.onTouch('planned', r);
     await this.queue.completeEnrollments(db, completed, now);
   }
 
@@ -473,6 +492,7 @@ export class Dispatcher {
       const t = a.touch;
       if (r.status === 'sent') {
         stats.sent++;
+        this.options.onTouch?.('sent', t);
         sentIds.push(t.id);
         events.push(touchEvent(t, 'sent', now, r.details ?? {}));
         if (r.providerMessageId) await this.queue.setMessageId(trx, t.id, r.providerMessageId);
@@ -484,6 +504,7 @@ export class Dispatcher {
       if (!claimed) await this.queue.markClaimed(trx, [t.id], this.options.workerId, now + this.leaseMs, now);
       if (r.status === 'retry' && t.attempts + 1 < this.maxAttempts) {
         stats.retried++;
+        this.options.onTouch?.('retried', t);
         // Exponential backoff with deterministic jitter (±20%, from the touch id): retries of many
         // touches spread out instead of hitting a struggling provider at once.
         const backoff =
@@ -492,6 +513,7 @@ export class Dispatcher {
         await this.queue.retry(trx, t.id, Math.round(now + backoff), `retry:${r.error.slice(0, 200)}`);
       } else {
         stats.failed++;
+        this.options.onTouch?.('failed', t);
         const error = r.status === 'retry' ? `gave up after ${t.attempts + 1} attempts: ${r.error}` : r.error;
         const bounce = r.status === 'failed' ? r.bounce : undefined;
         await this.queue.fail(trx, t.id, error.slice(0, 500));

@@ -11,7 +11,7 @@ import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import { decideAutoWinners, nextAutoWinnerAt } from './auto-winner.js';
 import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
 import type { Clock } from './clock.js';
-import { Dispatcher, type BatchStats } from './dispatcher.js';
+import { Dispatcher, type BatchStats, type TouchCounter } from './dispatcher.js';
 import { SocialChannel } from '../channels/social.channel.js';
 import { nextPostDueAt } from '../store/social-posts.repository.js';
 import { PartitionJob } from './partition-job.js';
@@ -32,6 +32,8 @@ export interface WorkerOptions {
   processEvents?: EventProcessor;
   /** Called after each tick (metrics, progress bars). */
   onTick?: (stats: TickStats) => void;
+  /** Called for each touch the dispatcher counts, with its campaign and channel (metrics). */
+  onTouch?: TouchCounter;
 }
 
 export interface TickStats extends BatchStats {
@@ -61,6 +63,7 @@ export class Worker {
       workerId: options.workerId,
       batchSize: options.batchSize,
       leaseMs: options.leaseMs,
+      onTouch: options.onTouch,
     });
     this.retention = new RetentionJob(store);
     this.partitions = new PartitionJob(store);

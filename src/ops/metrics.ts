@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { ChannelRegistry, type Channel, type OutboundMessage, type SendResult } from '../channels/channel.js';
 import { realClock, type Clock } from '../engine/clock.js';
+import type { TouchCount } from '../engine/dispatcher.js';
 import type { TickStats } from '../engine/worker.js';
 import type { Store } from '../store/db.js';
 
@@ -37,6 +38,8 @@ export class BatonMetrics {
   readonly sendDuration: Histogram<'channel'>;
   readonly smtpResponses: Counter<'class'>;
   readonly eventsIngested: Counter<'route'>;
+  readonly dispatchByCampaign: Counter<'workspace' | 'campaign' | 'channel' | 'outcome'>;
+  readonly touchesPlanned: Counter<'workspace' | 'campaign' | 'channel'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   readonly touchesByStatus: Gauge<'workspace' | 'campaign' | 'channel' | 'status'>;
   readonly queueDepth: Gauge;
@@ -58,6 +61,18 @@ export class BatonMetrics {
       registers,
     });
     for (const o of TICK_OUTCOMES) this.dispatchTouches.inc({ outcome: o }, 0);
+    this.dispatchByCampaign = new Counter({
+      name: 'baton_dispatch_campaign_touches_total',
+      help: "Touches handled by this process's worker ticks, by workspace, campaign, channel and outcome (claimed, sent, deferred, skipped, cancelled, failed, retried).",
+      labelNames: ['workspace', 'campaign', 'channel', 'outcome'],
+      registers,
+    });
+    this.touchesPlanned = new Counter({
+      name: 'baton_touches_planned_total',
+      help: "Next steps planned by this process's dispatcher as earlier steps were performed, by workspace, campaign and channel (first steps are planned at enrollment; baton_touches gives every status).",
+      labelNames: ['workspace', 'campaign', 'channel'],
+      registers,
+    });
     this.leaseExpiries = new Counter({
       name: 'baton_lease_expiries_total',
       help: 'Claimed touches whose lease expired (a worker died mid-batch) and went back to planned.',
@@ -146,6 +161,16 @@ export class BatonMetrics {
     if (stats.reclaimed > 0) this.leaseExpiries.inc(stats.reclaimed);
     this.ticks.inc();
     this.lastTick.set(realClock.now() / 1000);
+  };
+
+  /** The worker's `onTouch`: counts one touch by its campaign and channel. */
+  readonly onTouch = (
+    what: TouchCount,
+    t: { workspace_id: string; campaign_id: string; channel: string },
+  ): void => {
+    const labels = { workspace: t.workspace_id, campaign: t.campaign_id, channel: t.channel };
+    if (what === 'planned') this.touchesPlanned.inc(labels);
+    else this.dispatchByCampaign.inc({ ...labels, outcome: what });
   };
 
   /** The same channels, each send timed and its results counted. */

@@ -138,6 +138,60 @@ describe.each(dialects)('operations endpoints on %s', (dialect) => {
     await app.close();
   });
 
+  it('counts dispatched and planned touches by campaign and channel, matching the database', async () => {
+    const ws = await newWorkspace(own.store, T0);
+    const campaign = await seedDueTouches(own.store, ws, 12, T0, { followUp: true });
+    const other = await seedDueTouches(own.store, ws, 5, T0);
+    const clock = new SimulatedClock(T0 + 60_000);
+    const metrics = new BatonMetrics({ store: own.store, clock, queueCacheMs: 0, processMetrics: false });
+    const app = await buildApp(ctxOf(own), { ops: { metrics } });
+    const channels = new ChannelRegistry().register(new LogChannel(own.store, 'log'));
+    const worker = new Worker(own.store, metrics.instrument(channels), clock, {
+      workerId: 'ops-test-campaigns',
+      batchSize: 4,
+      onTick: metrics.onTick,
+      onTouch: metrics.onTouch,
+    });
+    await worker.tick();
+
+    const samples = parsePrometheus((await app.inject({ method: 'GET', url: '/metrics' })).body);
+    const byStatus = async (c: string) =>
+      Object.fromEntries(
+        (
+          await own.store.db
+            .selectFrom('touches')
+            .select(['status', (eb) => eb.fn.countAll().as('n')])
+            .where('workspace_id', '=', ws)
+            .where('campaign_id', '=', c)
+            .groupBy('status')
+            .execute()
+        ).map((r) => [r.status, Number(r.n)]),
+      );
+    // The first steps went out; the follow-up campaign's second steps wait a day.
+    expect(await byStatus(campaign)).toEqual({ sent: 12, planned: 12 });
+    expect(await byStatus(other)).toEqual({ sent: 5 });
+    const dispatched = (c: string, outcome: string) =>
+      metricSum(samples, 'baton_dispatch_campaign_touches_total', {
+        workspace: ws,
+        campaign: c,
+        channel: 'log',
+        outcome,
+      });
+    expect(dispatched(campaign, 'claimed')).toBe(12);
+    expect(dispatched(campaign, 'sent')).toBe(12);
+    expect(dispatched(other, 'claimed')).toBe(5);
+    expect(dispatched(other, 'sent')).toBe(5);
+    const planned = (c: string) =>
+      metricSum(samples, 'baton_touches_planned_total', { workspace: ws, campaign: c, channel: 'log' });
+    expect(planned(campaign)).toBe(12);
+    expect(planned(other)).toBe(0);
+    // The per-campaign counters add up to the per-outcome totals of the same ticks.
+    expect(metricSum(samples, 'baton_dispatch_campaign_touches_total', { outcome: 'sent' })).toBe(
+      metricSum(samples, 'baton_dispatch_touches_total', { outcome: 'sent' }),
+    );
+    await app.close();
+  });
+
   it('reports the last 24 hours of email sent, bounced and complained per workspace (the alert ratios)', async () => {
     const ws = await newWorkspace(own.store, T0);
     const ev = (type: string, at: number, channel: string | null) => ({

@@ -55,9 +55,16 @@ export async function ownStore(dialect: DialectName, opts: { migrate?: boolean }
 }
 
 /**
- * `n` contacts enrolled in a running campaign whose one step (channel `log`, any day, any hour) is due at `t0`.
+ * `n` contacts enrolled in a running campaign whose one step (channel `log`, any day, any hour) is due at `t0`;
+ * with `followUp`, a second `log` step comes a day after the first.
  */
-export async function seedDueTouches(store: Store, ws: string, n: number, t0: number): Promise<string> {
+export async function seedDueTouches(
+  store: Store,
+  ws: string,
+  n: number,
+  t0: number,
+  opts: { followUp?: boolean } = {},
+): Promise<string> {
   const rows = Array.from({ length: n }, (_, i) => {
     const id = newId('ct', t0);
     return {
@@ -92,6 +99,16 @@ export async function seedDueTouches(store: Store, ws: string, n: number, t0: nu
         delay: '0d',
         send_window: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' },
       },
+      ...(opts.followUp
+        ? [
+            {
+              id: 'again',
+              channel: 'log',
+              delay: '1d',
+              send_window: { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' },
+            },
+          ]
+        : []),
     ],
   });
   const repo = new CampaignsRepository(store);

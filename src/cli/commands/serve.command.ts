@@ -62,6 +62,7 @@ export function register(program: Command): void {
           ? new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
               workerId: `serve:${process.pid}`,
               processEvents,
+              onTouch: metrics.onTouch,
               onTick: (stats) => {
                 metrics.onTick(stats);
                 health.tick();

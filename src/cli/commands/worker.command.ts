@@ -53,6 +53,7 @@ export function register(program: Command): void {
           leaseMs: Number(opts.leaseMs),
           idleMs: Number(opts.idleMs),
           processEvents,
+          onTouch: metrics.onTouch,
           onTick: (stats) => {
             metrics.onTick(stats);
             health.tick();
