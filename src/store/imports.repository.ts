@@ -70,6 +70,9 @@ function toRecord(r: Selectable<ImportsTable>): ImportRecord {
   };
 }
 
+/** What a rejected row's reason becomes once the person it quoted is erased. */
+export const ERASED_REASON = 'removed: it named a person who has since been erased';
+
 export class ImportsRepository {
   constructor(private readonly store: { db: Db }) {}
 
@@ -144,6 +147,43 @@ export class ImportsRepository {
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', id)
       .execute();
+  }
+
+  /**
+   * Erasure: the rejected-row reasons of this workspace's import reports quote values from the file (an
+   * email, an external id); each reason naming one of `values` (compared without letter case) is replaced.
+   * Returns how many reports changed.
+   */
+  async forgetValues(workspaceId: string, values: string[]): Promise<number> {
+    const needles = values.filter((v) => v.length > 0).map((v) => v.toLowerCase());
+    if (needles.length === 0) return 0;
+    const rows = await this.store.db
+      .selectFrom('imports')
+      .select(['id', 'result'])
+      .where('workspace_id', '=', workspaceId)
+      .where('result', 'is not', null)
+      .execute();
+    let changed = 0;
+    for (const row of rows) {
+      const result = fromJson<ImportRecordResult | null>(row.result, null);
+      if (!result) continue;
+      let hit = false;
+      const rejected = result.rejected_rows.map((r) => {
+        const reason = r.reason.toLowerCase();
+        if (!needles.some((n) => reason.includes(n))) return r;
+        hit = true;
+        return { ...r, reason: ERASED_REASON };
+      });
+      if (!hit) continue;
+      await this.store.db
+        .updateTable('imports')
+        .set({ result: toJson({ ...result, rejected_rows: rejected }) })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', row.id)
+        .execute();
+      changed++;
+    }
+    return changed;
   }
 
   /** Marks running imports not heard from since `wallNow - STALE_AFTER_MS` failed (`keep`: ids known alive). */

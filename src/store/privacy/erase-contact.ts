@@ -6,6 +6,7 @@ import { sql, type Transaction } from 'kysely';
 import type { CampaignSpec } from '../../domain/campaign.js';
 import { BatonError } from '../../domain/errors.js';
 import { forgetSentErasures, removeContactsFromAudiences } from '../ads-audiences.repository.js';
+import { ImportsRepository } from '../imports.repository.js';
 import { recordAudit, type AuditActor } from '../audit.repository.js';
 import type { Store } from '../db.js';
 import { newId } from '../ids.js';
@@ -45,7 +46,7 @@ export async function eraseContact(
   return store.db.transaction().execute(async (trx) => {
     const contact = await trx
       .selectFrom('contacts')
-      .select(['id', 'email'])
+      .select(['id', 'email', 'external_id', 'phone'])
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', contactId)
       .executeTakeFirst();
@@ -105,6 +106,12 @@ export async function eraseContact(
         .execute();
       result.emailSuppressed = true;
     }
+    // Import reports quote the rejected rows' values: reasons naming the person go.
+    const reports = await new ImportsRepository({ db: trx }).forgetValues(
+      workspaceId,
+      [contact.email, contact.external_id, contact.phone].filter((v): v is string => !!v),
+    );
+    if (reports > 0) count('imports', 0, reports);
     await trx
       .deleteFrom('contacts')
       .where('workspace_id', '=', workspaceId)
