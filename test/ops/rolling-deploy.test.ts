@@ -5,7 +5,7 @@
 // fails, every touch is sent exactly once, every process exits 0. (A process of a release that knows fewer
 // migrations than the database starting on it: test/store/migrate-newer.test.ts.)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,20 +24,16 @@ const migrationsIn = (root: string): string[] =>
     .map((f) => f.replace(/\.ts$/, ''))
     .sort();
 
-/** The previous release's sources in a temporary folder: the parent of the commit that added the newest migration. */
+/**
+ * The previous release's sources in a temporary folder: the parent of the commit that added the newest
+ * migration, from git. A checkout without that history (a shallow clone) gets the current sources without
+ * the newest migration instead: the same schema step, with today's code on both sides of it.
+ */
 function previousRelease(): { dir: string; rev: string; newer: string[]; cleanup(): void } {
   const current = migrationsIn(ROOT);
   const newest = current[current.length - 1]!;
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: ROOT }).toString().trim();
-  const added = git('log', '--diff-filter=A', '--format=%H', '-1', '--', `src/store/migrations/${newest}.ts`);
-  if (!added) throw new Error(`git has no commit adding ${newest} (the test needs the project's history)`);
-  const rev = git('rev-parse', `${added}^`);
   const dir = mkdtempSync(join(tmpdir(), 'baton-previous-'));
-  const archive = execFileSync('git', ['archive', rev, 'src', 'package.json', 'tsconfig.json'], {
-    cwd: ROOT,
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  const rev = fromGit(newest, dir) ?? withoutNewest(newest, dir);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   const previous = new Set(migrationsIn(dir));
   return {
@@ -46,6 +42,43 @@ function previousRelease(): { dir: string; rev: string; newer: string[]; cleanup
     newer: current.filter((m) => !previous.has(m)),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Extracts the release before `newest` from git into `dir` and names its commit; undefined without history. */
+function fromGit(newest: string, dir: string): string | undefined {
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  let rev: string;
+  try {
+    const added = git(
+      'log',
+      '--diff-filter=A',
+      '--format=%H',
+      '-1',
+      '--',
+      `src/store/migrations/${newest}.ts`,
+    );
+    if (!added) return undefined;
+    rev = git('rev-parse', '--verify', `${added}^`);
+  } catch {
+    return undefined; // no git, or the parent commit is not in this (shallow) clone
+  }
+  const archive = execFileSync('git', ['archive', rev, 'src', 'package.json', 'tsconfig.json'], {
+    cwd: ROOT,
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  return rev;
+}
+
+/** Copies the current sources into `dir` without the newest migration. */
+function withoutNewest(newest: string, dir: string): string {
+  cpSync(join(ROOT, 'src'), join(dir, 'src'), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(dir, f));
+  rmSync(join(dir, 'src/store/migrations', `${newest}.ts`));
+  return `working tree without ${newest}`;
 }
 
 interface Proc {
