@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatedClock } from '../../src/engine/clock.js';
 import { AUTO_WINNER_START as START, runAutoWinnerCampaign } from '../auto-winner-fixture.js';
-import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import type { Store } from '../../src/store/db.js';
+import { ownStore, type OwnStore } from '../ops/ops-support.js';
+import { dialects, newWorkspace } from '../support/stores.js';
 import { apiFor, bearer } from './api-harness.js';
 
 const T0 = Date.parse('2027-01-04T08:00:00Z');
@@ -13,16 +15,20 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 describe.each(dialects)('report API: the auto-winner decision (%s)', (dialect) => {
-  let store: TestStore;
+  // A database of its own: a worker tick in another test file on the shared database, at a later simulated
+  // time, would decide this campaign's test before its clicks are written.
+  let own: OwnStore;
+  let store: Store;
   let app: FastifyInstance;
   let clock: SimulatedClock;
   beforeAll(async () => {
-    store = await openTestStore(dialect);
+    own = await ownStore(dialect);
+    store = own.store;
     ({ app, clock } = await apiFor(store));
   });
   afterAll(async () => {
     await app.close();
-    await store.dispose();
+    await own.dispose();
   });
 
   it('is null while the test runs and the recorded decision once the tick has decided', async () => {

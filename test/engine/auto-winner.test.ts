@@ -12,14 +12,16 @@ import { formatReport, reportToJson } from '../../src/measure/report-text.js';
 import { applyCampaign, endCampaign, launchCampaign } from '../../src/store/campaigns/index.js';
 import { newId } from '../../src/store/ids.js';
 import { buildCampaignReport } from '../../src/store/report-data.js';
-import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import type { Store } from '../../src/store/db.js';
+import { ownStore, type OwnStore } from '../ops/ops-support.js';
+import { dialects, newWorkspace } from '../support/stores.js';
 
 const T0 = Date.parse('2027-01-04T08:00:00Z'); // a Monday, before the window opens at 09:00
 const START = Date.parse('2027-01-04T09:00:00Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-async function addContacts(store: TestStore, ws: string, n: number): Promise<string[]> {
+async function addContacts(store: Store, ws: string, n: number): Promise<string[]> {
   const rows = [];
   for (let i = 0; i < n; i++) {
     rows.push({
@@ -51,7 +53,7 @@ type TouchRow = {
   reason: string | null;
 };
 
-async function touchesOf(store: TestStore, ws: string, step: string): Promise<TouchRow[]> {
+async function touchesOf(store: Store, ws: string, step: string): Promise<TouchRow[]> {
   return store.db
     .selectFrom('touches')
     .select(['id', 'contact_id', 'variant_id', 'status', 'reason'])
@@ -63,7 +65,7 @@ async function touchesOf(store: TestStore, ws: string, step: string): Promise<To
 
 /** Clicks (as the tracking redirect records them) on every `1/every`-th sent touch of a variant. */
 async function click(
-  store: TestStore,
+  store: Store,
   ws: string,
   campaign: string,
   touches: TouchRow[],
@@ -112,11 +114,15 @@ function spec(id: string, sequence: CampaignInput['sequence']): CampaignInput {
 }
 
 describe.each(dialects)('auto-winner hold-back through the engine on %s', (dialect) => {
-  let store: TestStore;
+  // A database of its own: a worker tick in another test file on the shared database, at a later simulated
+  // time, would decide these campaigns' tests (or send their held touches) on that file's clock.
+  let own: OwnStore;
+  let store: Store;
   beforeAll(async () => {
-    store = await openTestStore(dialect);
+    own = await ownStore(dialect);
+    store = own.store;
   });
-  afterAll(() => store.dispose());
+  afterAll(() => own.dispose());
 
   it('tests on the share, holds the rest until decide_after, then sends everyone held the winner', async () => {
     const ws = await newWorkspace(store, T0);
