@@ -32,8 +32,8 @@ import {
   type TouchRow,
 } from '../store/touch-queue.js';
 import { stepContent, type CampaignRuntime } from './campaign-runtime.js';
-import { AWAITING_WINNER, decidedVariants, hasTestSteps, stepVariant } from './auto-winner.js';
-import { planStep } from './enroller.js';
+import { decidedVariants, hasTestSteps, stepVariant } from './auto-winner.js';
+import { plannedTouch, planStep } from './enroller.js';
 import { exitEnrollments } from './exits.js';
 import { campaignKey, RuntimeCache, type CampaignState } from './runtime-cache.js';
 
@@ -410,38 +410,15 @@ export class Dispatcher {
         completed.push(touch.enrollment_id);
         continue;
       }
-      const step = rt.steps[index]!;
-      const skipped = 'skip' in plan;
-      const { variantId, held } = stepVariant(
-        step.step,
+      const variant = stepVariant(
+        rt.steps[index]!.step,
         enrollments.get(touch.enrollment_id)?.variants,
         decided.get(campaignKey(touch.workspace_id, touch.campaign_id)) ?? NONE_DECIDED,
       );
-      rows.push({
-        id: newId('tch', now),
-        workspace_id: touch.workspace_id,
-        enrollment_id: touch.enrollment_id,
-        campaign_id: touch.campaign_id,
-        contact_id: touch.contact_id,
-        step_id: step.step.id,
-        step_index: index,
-        channel: step.step.channel,
-        variant_id: variantId,
-        priority: rt.priority,
-        status: skipped ? 'skipped' : held ? 'held' : 'planned',
-        due_at: skipped ? now : plan.dueAt,
-        lease_until: null,
-        claimed_by: null,
-        attempts: 0,
-        deferrals: 0,
-        planned_at: now,
-        sent_at: null,
-        reason: skipped ? 'window_closed' : held ? AWAITING_WINNER : null,
-        message_id: null,
-        details: '{}',
-      });
+      const who = { enrollmentId: touch.enrollment_id, contactId: touch.contact_id };
+      rows.push(plannedTouch(rt, index, plan, who, variant, now));
       // A sequence whose next step can no longer fit in the window is over for this person.
-      if (skipped) completed.push(touch.enrollment_id);
+      if ('skip' in plan) completed.push(touch.enrollment_id);
     }
     await this.queue.insertTouches(db, rows);
     if (this.options.onTouch)

@@ -49,6 +49,45 @@ export function planStep(
   });
 }
 
+/**
+ * The touch row of step `index` for one enrollment, as `planStep` placed it: planned at its due time,
+ * `held` while an auto-winner test decides its variant, or `skipped` (window_closed) when it no longer fits.
+ */
+export function plannedTouch(
+  rt: CampaignRuntime,
+  index: number,
+  plan: { dueAt: number } | { skip: 'window_closed' },
+  who: { enrollmentId: string; contactId: string },
+  variant: { variantId: string | null; held: boolean },
+  now: number,
+): TouchInsert {
+  const step = rt.steps[index]!.step;
+  const skipped = 'skip' in plan;
+  return {
+    id: newId('tch', now),
+    workspace_id: rt.workspaceId,
+    enrollment_id: who.enrollmentId,
+    campaign_id: rt.id,
+    contact_id: who.contactId,
+    step_id: step.id,
+    step_index: index,
+    channel: step.channel,
+    variant_id: variant.variantId,
+    priority: rt.priority,
+    status: skipped ? 'skipped' : variant.held ? 'held' : 'planned',
+    due_at: skipped ? now : plan.dueAt,
+    lease_until: null,
+    claimed_by: null,
+    attempts: 0,
+    deferrals: 0,
+    planned_at: now,
+    sent_at: null,
+    reason: skipped ? 'window_closed' : variant.held ? AWAITING_WINNER : null,
+    message_id: null,
+    details: '{}',
+  };
+}
+
 export async function enrollContacts(
   store: Pick<Store, 'db'> & Partial<Pick<Store, 'sqlite' | 'dialect'>>,
   rt: CampaignRuntime,
@@ -140,30 +179,16 @@ export async function enrollContacts(
         const skipped = 'skip' in plan;
         if (skipped) result.skippedWindowClosed++;
         else result.touchesPlanned++;
-        const { variantId, held } = stepVariant(first.step, variants, decided);
-        touches.push({
-          id: newId('tch', now),
-          workspace_id: rt.workspaceId,
-          enrollment_id: enrollmentId,
-          campaign_id: rt.id,
-          contact_id: c.id,
-          step_id: first.step.id,
-          step_index: 0,
-          channel: first.step.channel,
-          variant_id: variantId,
-          priority: rt.priority,
-          status: skipped ? 'skipped' : held ? 'held' : 'planned',
-          due_at: skipped ? now : plan.dueAt,
-          lease_until: null,
-          claimed_by: null,
-          attempts: 0,
-          deferrals: 0,
-          planned_at: now,
-          sent_at: null,
-          reason: skipped ? 'window_closed' : held ? AWAITING_WINNER : null,
-          message_id: null,
-          details: '{}',
-        });
+        touches.push(
+          plannedTouch(
+            rt,
+            0,
+            plan,
+            { enrollmentId, contactId: c.id },
+            stepVariant(first.step, variants, decided),
+            now,
+          ),
+        );
       }
       await queue.insertEnrollments(tx, enrollments);
       await queue.insertTouches(tx, touches);
