@@ -62,6 +62,43 @@ export function FieldError({ id, messages }: { id: string; messages: string[] })
   );
 }
 
+/** A labelled input of a filter form, with the API's issues for `name` shown next to it. */
+export function FilterInput({
+  name,
+  label,
+  value,
+  onChange,
+  issues,
+  type = 'text',
+  placeholder,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  issues: Issue[];
+  type?: 'text' | 'search' | 'date';
+  placeholder?: string;
+}) {
+  const messages = issuesFor(issues, name);
+  return (
+    <div className="field">
+      <label>
+        {label}
+        <input
+          type={type}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={placeholder}
+          aria-describedby={`${name}-error`}
+          aria-invalid={messages.length > 0 || undefined}
+        />
+      </label>
+      <FieldError id={`${name}-error`} messages={messages} />
+    </div>
+  );
+}
+
 /** The part of an error no field shows: the message, when no issue names a field on the form. */
 export function formError(e: unknown, fields: string[]): string | null {
   if (!e) return null;

@@ -2,7 +2,7 @@
 // reasons shown next to the field they name. Empty bounds leave the API's default: the last 90 days.
 import type { FormEvent, ReactNode } from 'react';
 import type { Issue } from '../api';
-import { FieldError, issuesFor } from './Paging';
+import { FilterInput } from './Paging';
 
 export interface Range {
   from: string;
@@ -29,19 +29,14 @@ export function RangeForm({
     onApply();
   };
   const field = (name: keyof Range, text: string) => (
-    <div className="field">
-      <label>
-        {text}
-        <input
-          type="date"
-          value={draft[name]}
-          onChange={(e) => onChange({ ...draft, [name]: e.target.value })}
-          aria-describedby={`${name}-error`}
-          aria-invalid={issuesFor(issues, name).length > 0 || undefined}
-        />
-      </label>
-      <FieldError id={`${name}-error`} messages={issuesFor(issues, name)} />
-    </div>
+    <FilterInput
+      name={name}
+      label={text}
+      type="date"
+      value={draft[name]}
+      onChange={(v) => onChange({ ...draft, [name]: v })}
+      issues={issues}
+    />
   );
   return (
     <form className="filters" onSubmit={submit} aria-label={label}>

@@ -3,7 +3,7 @@
 // the target-account lists it is on.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, type Account, type AccountTimeline, type Contact, type ContactList, type Page } from '../api';
-import { FieldError, formError, issuesFor, issuesOf, Pager, useCursorPages } from '../components/Paging';
+import { FilterInput, formError, issuesOf, Pager, useCursorPages } from '../components/Paging';
 import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant } from '../format';
 import { Link } from '../router';
@@ -34,20 +34,15 @@ export function AccountsPage() {
   const issues = issuesOf(error);
   const general = formError(error, ['q', 'domain', 'industry', 'owner']);
   const field = (name: keyof Filters, text: string, placeholder: string) => (
-    <div className="field">
-      <label>
-        {text}
-        <input
-          type={name === 'q' ? 'search' : 'text'}
-          value={draft[name]}
-          onChange={(e) => setDraft({ ...draft, [name]: e.target.value })}
-          placeholder={placeholder}
-          aria-describedby={`${name}-error`}
-          aria-invalid={issuesFor(issues, name).length > 0 || undefined}
-        />
-      </label>
-      <FieldError id={`${name}-error`} messages={issuesFor(issues, name)} />
-    </div>
+    <FilterInput
+      name={name}
+      label={text}
+      type={name === 'q' ? 'search' : 'text'}
+      value={draft[name]}
+      onChange={(v) => setDraft({ ...draft, [name]: v })}
+      placeholder={placeholder}
+      issues={issues}
+    />
   );
 
   return (

@@ -2,7 +2,7 @@
 // ending in a dot), target and start time, 20 a page. A refused filter shows its reason next to the field.
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, type AuditQuery } from '../api';
-import { FieldError, formError, issuesFor, issuesOf, Pager } from '../components/Paging';
+import { FilterInput, formError, issuesOf, Pager } from '../components/Paging';
 import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant } from '../format';
 
@@ -57,19 +57,15 @@ export function AuditPage() {
       ) : (
         <form className="filters" onSubmit={apply} aria-label="Audit filters">
           {FIELDS.map((f) => (
-            <div className="field" key={f.name}>
-              <label>
-                {f.text}
-                <input
-                  value={draft[f.name]}
-                  onChange={(e) => setDraft({ ...draft, [f.name]: e.target.value })}
-                  placeholder={f.placeholder}
-                  aria-describedby={`${f.name}-error`}
-                  aria-invalid={issuesFor(issues, f.name).length > 0 || undefined}
-                />
-              </label>
-              <FieldError id={`${f.name}-error`} messages={issuesFor(issues, f.name)} />
-            </div>
+            <FilterInput
+              key={f.name}
+              name={f.name}
+              label={f.text}
+              value={draft[f.name]}
+              onChange={(v) => setDraft({ ...draft, [f.name]: v })}
+              placeholder={f.placeholder}
+              issues={issues}
+            />
           ))}
           <button type="submit">Filter</button>
         </form>

@@ -2,7 +2,7 @@
 // touches and events, newest first.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, LIFECYCLE_STAGES, type Contact, type ContactTimeline } from '../api';
-import { FieldError, formError, issuesFor, issuesOf, Pager } from '../components/Paging';
+import { FilterInput, formError, issuesOf, Pager } from '../components/Paging';
 import { filterQuery, usePagedList } from '../components/usePagedList';
 import { fmtInstant, label } from '../format';
 import { Link } from '../router';
@@ -34,20 +34,15 @@ export function ContactsPage() {
   const issues = issuesOf(error);
   const general = formError(error, ['q', 'email', 'lifecycle_stage', 'account_id']);
   const field = (name: keyof Filters, text: string, placeholder: string) => (
-    <div className="field">
-      <label>
-        {text}
-        <input
-          type={name === 'q' ? 'search' : 'text'}
-          value={draft[name]}
-          onChange={(e) => setDraft({ ...draft, [name]: e.target.value })}
-          placeholder={placeholder}
-          aria-describedby={`${name}-error`}
-          aria-invalid={issuesFor(issues, name).length > 0 || undefined}
-        />
-      </label>
-      <FieldError id={`${name}-error`} messages={issuesFor(issues, name)} />
-    </div>
+    <FilterInput
+      name={name}
+      label={text}
+      type={name === 'q' ? 'search' : 'text'}
+      value={draft[name]}
+      onChange={(v) => setDraft({ ...draft, [name]: v })}
+      placeholder={placeholder}
+      issues={issues}
+    />
   );
 
   return (
