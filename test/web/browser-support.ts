@@ -3,6 +3,7 @@
 // checks every page visited must pass.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 
@@ -26,6 +27,13 @@ export async function buildWebApp(outDir: string): Promise<void> {
     build: { outDir, emptyOutDir: true },
     logLevel: 'warn',
   });
+}
+
+/** Starts the app on a random local port and answers its base URL. */
+export async function listenLocally(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 }
 
 /** Debian's Chromium, headless, with a fresh profile. */

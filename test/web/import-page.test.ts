@@ -16,7 +16,13 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { newWorkspace } from '../support/stores.js';
-import { buildWebApp, launchChromium, seriousViolations, unlabeledFields } from './browser-support.js';
+import {
+  buildWebApp,
+  launchChromium,
+  listenLocally,
+  seriousViolations,
+  unlabeledFields,
+} from './browser-support.js';
 
 const SHOTS = process.env.BATON_SCREENSHOTS_DIR ?? join(import.meta.dirname, '../../test-results/import');
 const T0 = Date.parse('2027-01-04T12:00:00Z');
@@ -64,9 +70,7 @@ describe('Import page in Chromium', () => {
     const clock = new SimulatedClock(T0);
     ctx = { store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' };
     app = await buildApp(ctx, { webDir });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = await listenLocally(app);
     browser = await launchChromium();
   }, 240_000);
 

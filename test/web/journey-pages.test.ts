@@ -24,7 +24,13 @@ import { UsersRepository } from '../../src/store/users.repository.js';
 import { runAutoWinnerCampaign } from '../auto-winner-fixture.js';
 import { reportCampaign, runReportCampaign, T0 } from '../report-fixture.js';
 import { newWorkspace } from '../support/stores.js';
-import { buildWebApp, launchChromium, seriousViolations, unlabeledFields } from './browser-support.js';
+import {
+  buildWebApp,
+  launchChromium,
+  listenLocally,
+  seriousViolations,
+  unlabeledFields,
+} from './browser-support.js';
 
 const SHOTS = process.env.BATON_SCREENSHOTS_DIR ?? join(import.meta.dirname, '../../test-results/journey');
 
@@ -84,9 +90,7 @@ describe('journey pages in Chromium', () => {
     await seedJourney(ws, run.treated, run.held);
     const clock = new SimulatedClock(now);
     app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = await listenLocally(app);
     browser = await launchChromium();
   }, 240_000);
 

@@ -21,7 +21,13 @@ import { openStore, type Store } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { UsersRepository } from '../../src/store/users.repository.js';
 import { newWorkspace } from '../support/stores.js';
-import { buildWebApp, launchChromium, seriousViolations, unlabeledFields } from './browser-support.js';
+import {
+  buildWebApp,
+  launchChromium,
+  listenLocally,
+  seriousViolations,
+  unlabeledFields,
+} from './browser-support.js';
 
 const SHOTS = join(import.meta.dirname, '../../test-results/launch-to-results');
 
@@ -117,9 +123,7 @@ describe('launch to results in Chromium, on a server in test mode', () => {
       { store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' },
       { webDir, testMode: { clock, worker } },
     );
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = await listenLocally(app);
     browser = await launchChromium();
   }, 240_000);
 

@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { AccountsRepository } from '../../src/store/accounts.repository.js';
@@ -26,44 +25,16 @@ import { UsersRepository } from '../../src/store/users.repository.js';
 import { reportCampaign, runReportCampaign, T0 } from '../report-fixture.js';
 import { startSmtp, type TestSmtp } from '../email/smtp.js';
 import { newWorkspace } from '../support/stores.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import {
+  buildWebApp,
+  launchChromium,
+  listenLocally,
+  seriousViolations,
+  unlabeledFields,
+} from './browser-support.js';
 
 // Screenshots of every page for review (git-ignored); BATON_SCREENSHOTS_DIR puts them elsewhere.
 const SHOTS = process.env.BATON_SCREENSHOTS_DIR ?? join(import.meta.dirname, '../../test-results/web-app');
-const AXE_SOURCE = readFileSync(join(import.meta.dirname, '../../node_modules/axe-core/axe.min.js'), 'utf8');
-
-/**
- * axe-core's violations of impact serious or critical on the page as it is (rule id and the elements).
- * axe is evaluated through the DevTools protocol: the app's Content-Security-Policy rightly refuses the
- * inline script `page.addScriptTag` would add.
- */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => {
-    if (r.passes.length === 0) throw new Error('axe checked no rule on the page');
-    return r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => v.id + ' (' + v.impact + '): ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
-  })`);
-}
-
-/** Form fields on the page with no label (the issue asks for a label on every field). */
-function unlabeledFields(page: Page): Promise<string[]> {
-  // A string, evaluated in the page: the test's own type check has no DOM library.
-  return page.evaluate(`[...document.querySelectorAll('input, select, textarea')]
-    .filter((el) => el.labels?.length === 0 && !el.getAttribute('aria-label'))
-    .map((el) => el.outerHTML.slice(0, 80))`);
-}
 
 describe('web app in Chromium', () => {
   let dir: string;
@@ -84,11 +55,7 @@ describe('web app in Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'baton-web-'));
     const webDir = join(dir, 'web');
-    await build({
-      configFile: join(import.meta.dirname, '../../web/vite.config.ts'),
-      build: { outDir: webDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    await buildWebApp(webDir);
     store = openStore(`sqlite:${join(dir, 'baton.db')}`);
     await migrateToLatest(store);
     const ws = await newWorkspace(store, T0);
@@ -109,10 +76,8 @@ describe('web app in Chromium', () => {
     );
     clock = new SimulatedClock(now);
     app = await buildApp({ store, clock, secret: 's'.repeat(40), publicUrl: 'http://localhost' }, { webDir });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    base = await listenLocally(app);
+    browser = await launchChromium();
   }, 240_000);
 
   /**
