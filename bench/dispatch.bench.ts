@@ -27,6 +27,9 @@ import { CampaignsRepository } from '../src/store/campaigns.repository.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { WorkspacesRepository } from '../src/store/workspaces.repository.js';
+import { newId } from '../src/store/ids.js';
+import { sqliteQueue } from '../src/store/touch-queue.sqlite.js';
+import { DAY } from '../src/planning/index.js';
 import { report, timed } from './harness.js';
 import { dispatchOnPg } from './pg-harness.js';
 
@@ -52,14 +55,18 @@ async function count(store: Store, status: string): Promise<number> {
   return Number(r.n);
 }
 
-async function sqliteRun(
-  contacts: number,
-  kyselyQueue: boolean,
-): Promise<{ touches: number; ms: number; cpuMs: number; detail: string }> {
-  const file = join(here, 'out', `dispatch-${contacts}.db`);
-  rmSync(file, { force: true });
-  rmSync(`${file}-wal`, { force: true });
-  rmSync(`${file}-shm`, { force: true });
+interface Setup {
+  store: Store;
+  file: string;
+  workspaceId: string;
+  /** Enrolls every person (alpha gets the first half, beta the rest): the first touch of each is planned. */
+  enroll: () => Promise<void>;
+}
+
+/** A fresh Baton store with the people and the two running campaigns; nothing enrolled yet. */
+async function setUp(contacts: number, name: string): Promise<Setup> {
+  const file = join(here, 'out', `${name}-${contacts}.db`);
+  removeDb(file);
   const store = openStore(`sqlite:${file}`);
   await migrateToLatest(store);
   const ws = await new WorkspacesRepository(store).ensure('bench', START);
@@ -102,6 +109,22 @@ async function sqliteRun(
     await repo.setStatus(ws.id, id, 'draft', 'running', START, { launchedAt: START });
     runtimes.push(buildRuntime(ws.id, spec, 1, workspaceSettings(SETTINGS)));
   }
+  const enroll = async (): Promise<void> => {
+    await enrollContacts(store, runtimes[0]!, people.slice(0, half), START);
+    await enrollContacts(store, runtimes[1]!, people.slice(half), START);
+  };
+  return { store, file, workspaceId: ws.id, enroll };
+}
+
+function removeDb(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+}
+
+async function sqliteRun(
+  contacts: number,
+  kyselyQueue: boolean,
+): Promise<{ touches: number; ms: number; cpuMs: number; detail: string }> {
+  const { store, file, enroll } = await setUp(contacts, 'dispatch');
   const channels = new ChannelRegistry();
   for (const name of ['email', 'task']) channels.register(new LogChannel(store, name));
   const dispatcher = new Dispatcher(store, channels, { workerId: 'bench', batchSize: 500, kyselyQueue });
@@ -109,10 +132,7 @@ async function sqliteRun(
   let enrollMs = 0;
   const cpu0 = process.cpuUsage();
   const total = await timed(async () => {
-    const e = await timed(async () => {
-      await enrollContacts(store, runtimes[0]!, people.slice(0, half), START);
-      await enrollContacts(store, runtimes[1]!, people.slice(half), START);
-    });
+    const e = await timed(enroll);
     enrollMs = e.ms;
     let t = START;
     for (;;) {
@@ -132,9 +152,7 @@ async function sqliteRun(
   const skipped = await count(store, 'skipped');
   const deferred = store.sqlite!.prepare('SELECT sum(deferrals) AS n FROM touches').get() as { n: number };
   await store.close();
-  rmSync(file, { force: true });
-  rmSync(`${file}-wal`, { force: true });
-  rmSync(`${file}-shm`, { force: true });
+  removeDb(file);
   return {
     touches: sent,
     ms: total.ms,
@@ -143,6 +161,103 @@ async function sqliteRun(
       `${sent} sent, ${skipped} skipped, ${deferred.n} deferrals by caps, ${ticks} simulated instants; ` +
       `enrollment ${(enrollMs / 1000).toFixed(1)} s, dispatch ${((total.ms - enrollMs) / 1000).toFixed(1)} s`,
   };
+}
+
+/**
+ * The floor under the dispatcher on Baton's schema: per batch of 500, the statements the fast path runs for
+ * a touch — claim, the contact, enrollment and caps-history reads, planned → sent, the log row, the `sent`
+ * event, the next step's touch — with no decision, planning or channel code between them, one transaction per
+ * batch. Every touch is sent; each next step is due a day later. What the dispatcher adds is the ratio of
+ * the end-to-end figure to this one; what the schema costs is this one's ratio to the bare updates.
+ */
+async function floorRun(contacts: number): Promise<{ touches: number; ms: number; cpuMs: number }> {
+  const { store, file, enroll } = await setUp(contacts, 'dispatch-floor');
+  await enroll();
+  const sqlite = store.sqlite!;
+  const queue = sqliteQueue(sqlite);
+  const db = store.db;
+  const log = sqlite.prepare(
+    `INSERT INTO channel_log (touch_id, workspace_id, channel, contact_id, payload, created_at)
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (touch_id) DO NOTHING`,
+  );
+  let sent = 0;
+  const cpu0 = process.cpuUsage();
+  const total = await timed(async () => {
+    for (let now = START; ; now += DAY) {
+      let claimed = 0;
+      for (;;) {
+        sqlite.exec('BEGIN IMMEDIATE');
+        const touches = await queue.claimDue(db, now, 500);
+        const byWorkspace = new Map<string, Set<string>>();
+        for (const t of touches) {
+          let set = byWorkspace.get(t.workspace_id);
+          if (!set) byWorkspace.set(t.workspace_id, (set = new Set()));
+          set.add(t.contact_id);
+        }
+        await queue.lockContacts(db, [...new Set(touches.map((t) => t.contact_id))].sort());
+        await queue.loadEnrollments(db, [...new Set(touches.map((t) => t.enrollment_id))]);
+        await queue.loadHistory(db, byWorkspace, now - 8 * DAY);
+        for (const t of touches) {
+          log.run(t.id, t.workspace_id, t.channel, t.contact_id, `{"campaign":"${t.campaign_id}"}`, now);
+        }
+        await queue.claimAndMarkSent(
+          db,
+          touches.map((t) => t.id),
+          'floor',
+          now,
+        );
+        await queue.insertEvents(
+          db,
+          touches.map((t) => ({
+            id: newId('evt', now),
+            workspace_id: t.workspace_id,
+            message_id: `touch:${t.id}:sent`,
+            type: 'sent',
+            contact_id: t.contact_id,
+            occurred_at: now,
+            received_at: now,
+            properties: '{}',
+            campaign_id: t.campaign_id,
+            touch_id: t.id,
+            step_id: t.step_id,
+            variant_id: t.variant_id,
+            channel: t.channel,
+          })),
+        );
+        await queue.insertTouches(
+          db,
+          touches
+            .filter((t) => t.step_index < 4)
+            .map((t) => ({
+              id: newId('tch', now),
+              workspace_id: t.workspace_id,
+              enrollment_id: t.enrollment_id,
+              campaign_id: t.campaign_id,
+              contact_id: t.contact_id,
+              step_id: `s${t.step_index + 2}`,
+              step_index: t.step_index + 1,
+              channel: t.channel,
+              priority: t.priority,
+              status: 'planned',
+              due_at: now + DAY,
+              attempts: 0,
+              deferrals: 0,
+              planned_at: now,
+              details: '{}',
+            })),
+        );
+        sqlite.exec('COMMIT');
+        claimed += touches.length;
+        sent += touches.length;
+        if (touches.length === 0) break;
+      }
+      if (claimed === 0) break;
+    }
+  });
+  const cpu = process.cpuUsage(cpu0);
+  await store.close();
+  removeDb(file);
+  return { touches: sent, ms: total.ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /** The same number of single-row updates, 500 per transaction, on a bare better-sqlite3 table. */
@@ -189,6 +304,14 @@ export async function run(args: string[]): Promise<void> {
   console.log(
     `per CPU second: ${perCpu(r.touches, r.cpuMs)} touches, baseline ${perCpu(r.touches, b.cpuMs)} rows ` +
       `(CPU ratio ${((b.cpuMs / r.cpuMs) * 100).toFixed(1)}%)`,
+  );
+  const f = await floorRun(contacts);
+  const rate = (n: number, ms: number): string => Math.round((n / ms) * 1000).toLocaleString('en-US');
+  console.log(
+    `floor (the fast path's statements per touch, no decisions): ${rate(f.touches, f.ms)} touches/s, ` +
+      `${rate(f.touches, f.cpuMs)} per CPU second — ${((f.touches / f.ms / (r.touches / b.ms)) * 100).toFixed(1)}% ` +
+      `of the bare updates (CPU ${((b.cpuMs / r.touches / (f.cpuMs / f.touches)) * 100).toFixed(1)}%); ` +
+      `end to end is ${((r.touches / r.ms / (f.touches / f.ms)) * 100).toFixed(0)}% of the floor`,
   );
   console.log(
     `load average: ${loadavg()
