@@ -235,10 +235,10 @@ async function main(): Promise<void> {
       { now: NOW },
     );
     for (const q of segQueries) await explain('segment evaluation (resolveAudience)', q);
-    const segment = segQueries.find((q) => q.sql.includes('not in'));
+    const segment = segQueries.find((q) => q.sql.includes('not exists'));
     if (dialect === 'postgres' && segment) {
       await explain(
-        'segment evaluation, work_mem 64kB (not in: the hash must fit in memory)',
+        'segment evaluation, work_mem 64kB (not exists: the anti-join spills instead of rescanning)',
         segment,
         '64kB',
       );

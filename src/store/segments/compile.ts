@@ -103,6 +103,11 @@ function eventCondition(ctx: CompileContext, node: Extract<CheckedNode, { kind: 
   }
   // At most `max` times (zero included): not among those who did it more often.
   if (node.max === undefined) return TRUE;
+  // Never (PostgreSQL): `not exists` is planned as an anti-join, which spills to disk when the events do not
+  // fit in work_mem, where `not in` falls back to rescanning its list for every contact
+  // (docs/queries/segments.md). SQLite plans `not in` as one list with a bloom filter, probed per contact.
+  if (node.max === 0 && ctx.dialect === 'postgres')
+    return sql<SqlBool>`(not exists (select 1 from events e where e.contact_id = c.id and ${where}))`;
   const more = node.max === 0 ? sql`` : sql` group by e.contact_id having count(*) > ${node.max}`;
   return sql<SqlBool>`(c.id not in (select e.contact_id from events e where ${where}${more}))`;
 }
