@@ -45,6 +45,9 @@ export function capPolicyOf(settings: WorkspaceSettings): CapPolicy {
       Object.entries(settings.caps.min_gap_hours).map(([ch, h]) => [ch, Math.round(h * HOUR)]),
     ),
     dayBoundary: 'contact_local',
+    // Touches on exempt channels (ads audiences, the log) neither wait for the caps nor count toward them:
+    // the caps history read at claim time holds every channel, so the policy must know which to leave out.
+    exemptChannels: settings.caps.exempt_channels,
   };
 }
 

@@ -329,6 +329,7 @@ export class Dispatcher {
     const defer = new Map<string, string[]>();
     const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
     const unsubscribedExits: Array<{ ws: string; enrollment: string }> = [];
+    const windowClosed: string[] = [];
     for (const { touch, decision, campaign } of decisions) {
       switch (decision.kind) {
         case 'approve': {
@@ -354,6 +355,9 @@ export class Dispatcher {
           if (decision.next && campaign) next.push({ touch, rt: campaign.runtime, from: now });
           if (decision.reason === 'unsubscribed')
             unsubscribedExits.push({ ws: touch.workspace_id, enrollment: touch.enrollment_id });
+          // No later slot fits before the campaign ends: the sequence is over for this person, as when the
+          // next step is planned past the end (planNext).
+          else if (decision.reason === 'window_closed') windowClosed.push(touch.enrollment_id);
           break;
         case 'cancel':
           stats.cancelled++;
@@ -382,6 +386,7 @@ export class Dispatcher {
     for (const [reason, ids] of cancel) await this.queue.setStatus(trx, ids, 'cancelled', reason);
     if (hold.length > 0) await this.queue.setStatus(trx, hold, 'held', 'campaign_paused');
     for (const u of unsubscribedExits) await exitEnrollments(trx, u.ws, [u.enrollment], 'unsubscribed', now);
+    if (windowClosed.length > 0) await this.queue.completeEnrollments(trx, windowClosed, now);
     await this.planNext(trx, next, contacts, enrollments, now);
     return approved;
   }

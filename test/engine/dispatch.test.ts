@@ -277,4 +277,99 @@ describe.each(dialects)('engine dispatch on %s', (dialect) => {
       { cycle: 1, state: 'active' },
     ]);
   });
+
+  it('lets touches on exempt channels pass the caps without counting toward them', async () => {
+    // The default workspace caps: one touch a day, `ads` and `log` exempt.
+    const ws = await newWorkspace(store);
+    const c = await addContact(store, ws, 'UTC');
+    const window = { start: '2027-01-04T00:00', end: '2027-02-26T00:00', timezone: 'UTC' };
+    const ads = await addRunningCampaign(store, ws, {
+      id: 'retarget',
+      name: 'Retarget',
+      objective: 'awareness',
+      priority: 50,
+      window,
+      channels: ['ads'],
+      sequence: [{ id: 'audience', channel: 'ads', delay: '0d' }],
+    });
+    const mail = await addRunningCampaign(store, ws, {
+      id: 'welcome',
+      name: 'Welcome',
+      objective: 'retention',
+      priority: 50,
+      window,
+      channels: ['email'],
+      sequence: [{ id: 'hello', channel: 'email', delay: '0d' }],
+    });
+    const dispatcher = new Dispatcher(store, channels, { workerId: 'w1' });
+    await enrollContacts(store, ads, [c], T0);
+    // Monday 09:00 UTC, the start of the contact's send window: the ads touch goes out.
+    const nine = T0 + 9 * 60 * MIN;
+    await dispatcher.drain(nine);
+    // 10:00: the email is due, on a day whose only touch so far is exempt.
+    const ten = T0 + 10 * 60 * MIN;
+    await enrollContacts(store, mail, [c], ten);
+    await dispatcher.drain(ten);
+    const rows = await store.db
+      .selectFrom('touches')
+      .select(['campaign_id', 'status', 'sent_at', 'deferrals'])
+      .where('workspace_id', '=', ws)
+      .orderBy('campaign_id')
+      .execute();
+    expect(rows.map((r) => ({ ...r, sent_at: Number(r.sent_at), deferrals: Number(r.deferrals) }))).toEqual([
+      { campaign_id: 'retarget', status: 'sent', sent_at: nine, deferrals: 0 },
+      { campaign_id: 'welcome', status: 'sent', sent_at: ten, deferrals: 0 },
+    ]);
+  });
+
+  it('ends the sequence of a person whose touch the caps would push past the campaign end', async () => {
+    const ws = await newWorkspace(store);
+    const c = await addContact(store, ws, 'UTC');
+    const first = await addRunningCampaign(store, ws, {
+      id: 'launch',
+      name: 'Launch',
+      objective: 'launch',
+      priority: 80,
+      window: { start: '2027-01-04T00:00', end: '2027-02-26T00:00', timezone: 'UTC' },
+      channels: ['email'],
+      sequence: [{ id: 'intro', channel: 'email', delay: '0d' }],
+    });
+    // Ends Monday 17:00: after the launch email takes Monday's one touch, the next slot (Tuesday 09:00) is late.
+    const late = await addRunningCampaign(store, ws, {
+      id: 'flash',
+      name: 'Flash sale',
+      objective: 'pipeline',
+      priority: 20,
+      window: { start: '2027-01-04T00:00', end: '2027-01-04T17:00', timezone: 'UTC' },
+      channels: ['email'],
+      sequence: [
+        { id: 'offer', channel: 'email', delay: '0d' },
+        { id: 'reminder', channel: 'email', delay: '0d' },
+      ],
+    });
+    await enrollContacts(store, first, [c], T0);
+    await enrollContacts(store, late, [c], T0);
+    const dispatcher = new Dispatcher(store, channels, { workerId: 'w1' });
+    await dispatcher.drain(T0 + 9 * 60 * MIN);
+    const touches = await store.db
+      .selectFrom('touches')
+      .select(['campaign_id', 'step_id', 'status', 'reason'])
+      .where('workspace_id', '=', ws)
+      .orderBy('campaign_id')
+      .execute();
+    expect(touches).toEqual([
+      { campaign_id: 'flash', step_id: 'offer', status: 'skipped', reason: 'window_closed' },
+      { campaign_id: 'launch', step_id: 'intro', status: 'sent', reason: null },
+    ]);
+    const enrollments = await store.db
+      .selectFrom('enrollments')
+      .select(['campaign_id', 'state', 'exit_reason'])
+      .where('workspace_id', '=', ws)
+      .orderBy('campaign_id')
+      .execute();
+    expect(enrollments).toEqual([
+      { campaign_id: 'flash', state: 'completed', exit_reason: 'sequence_done' },
+      { campaign_id: 'launch', state: 'completed', exit_reason: 'sequence_done' },
+    ]);
+  });
 });
