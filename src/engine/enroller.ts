@@ -135,7 +135,8 @@ export async function enrollContacts(
         prior.set(r.contact_id, p);
       }
       const enrollments: EnrollmentInsert[] = [];
-      const touches: TouchInsert[] = [];
+      // Each new enrollment's first touch, written only once its enrollment is (below).
+      const firstTouches = new Map<string, TouchInsert>();
       for (const c of chunk) {
         const p = prior.get(c.id);
         // Never twice at once; again later only when the program allows re-entry and enough time passed.
@@ -167,19 +168,13 @@ export async function enrollContacts(
           enrolled_at: now,
           exited_at: null,
         });
-        result.enrolled++;
-        if (arm === 'holdout') {
-          result.holdout++;
-          continue;
-        }
+        if (arm === 'holdout') continue;
         const first = rt.steps[0];
         if (!first) continue;
         const plan = planStep(rt, 0, now, c.time_zone);
         if ('done' in plan) continue;
-        const skipped = 'skip' in plan;
-        if (skipped) result.skippedWindowClosed++;
-        else result.touchesPlanned++;
-        touches.push(
+        firstTouches.set(
+          enrollmentId,
           plannedTouch(
             rt,
             0,
@@ -190,7 +185,23 @@ export async function enrollContacts(
           ),
         );
       }
-      await queue.insertEnrollments(tx, enrollments);
+      // Another worker may have enrolled some of these contacts since the read above (dynamic enrollment runs
+      // in every worker): its row stands, this one is left out, and so is the first touch planned for it.
+      const written = await queue.insertEnrollments(tx, enrollments);
+      const touches: TouchInsert[] = [];
+      for (const e of enrollments) {
+        if (!written.has(e.id)) {
+          result.alreadyEnrolled++;
+          continue;
+        }
+        result.enrolled++;
+        if (e.arm === 'holdout') result.holdout++;
+        const touch = firstTouches.get(e.id);
+        if (!touch) continue;
+        if (touch.status === 'skipped') result.skippedWindowClosed++;
+        else result.touchesPlanned++;
+        touches.push(touch);
+      }
       await queue.insertTouches(tx, touches);
     });
   }

@@ -162,14 +162,19 @@ export class KyselyTouchQueue implements TouchQueue {
     }
   }
 
-  async insertEnrollments(db: Kysely<Database>, rows: readonly EnrollmentInsert[]): Promise<void> {
+  async insertEnrollments(db: Kysely<Database>, rows: readonly EnrollmentInsert[]): Promise<Set<string>> {
+    const written = new Set<string>();
     for (let i = 0; i < rows.length; i += 400) {
-      await db
+      // RETURNING lists only the rows written (SQLite has it since 3.35), not those left out on a conflict.
+      const out = await db
         .insertInto('enrollments')
         .values(rows.slice(i, i + 400))
         .onConflict((oc) => oc.doNothing())
+        .returning('id')
         .execute();
+      for (const r of out) written.add(r.id);
     }
+    return written;
   }
 
   async priorEnrollments(

@@ -299,9 +299,11 @@ export class SqliteTouchQueue implements TouchQueue {
     }
   }
 
-  async insertEnrollments(_db: Kysely<Database>, rows: readonly EnrollmentInsert[]): Promise<void> {
+  async insertEnrollments(_db: Kysely<Database>, rows: readonly EnrollmentInsert[]): Promise<Set<string>> {
+    const written = new Set<string>();
     for (const r of rows) {
-      this.s.enrollment.run(
+      // No change when the row was left out on a conflict (trigger writes are not counted in `changes`).
+      const { changes } = this.s.enrollment.run(
         r.id,
         r.workspace_id,
         r.campaign_id,
@@ -315,7 +317,9 @@ export class SqliteTouchQueue implements TouchQueue {
         r.enrolled_at,
         r.exited_at ?? null,
       );
+      if (changes > 0) written.add(r.id);
     }
+    return written;
   }
 
   async priorEnrollments(

@@ -79,8 +79,11 @@ export interface TouchQueue {
   setStatus(db: Kysely<Database>, ids: readonly string[], status: string, reason: string): Promise<void>;
   /** New touches; one that already exists for its (enrollment, step) is left as it is. */
   insertTouches(db: Kysely<Database>, rows: readonly TouchInsert[]): Promise<void>;
-  /** New enrollments; one that already exists for its (campaign, contact, cycle) is left as it is. */
-  insertEnrollments(db: Kysely<Database>, rows: readonly EnrollmentInsert[]): Promise<void>;
+  /**
+   * New enrollments; one that already exists for its (campaign, contact, cycle) is left as it is. Returns the
+   * ids of the rows written: a row left out (another worker enrolled the contact first) is not among them.
+   */
+  insertEnrollments(db: Kysely<Database>, rows: readonly EnrollmentInsert[]): Promise<Set<string>>;
   priorEnrollments(
     db: Kysely<Database>,
     workspaceId: string,
