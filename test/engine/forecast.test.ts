@@ -1,8 +1,9 @@
 // The forecast on both stores, over the API and through the real CLI: the audience walked through the
 // sequence with the engine's planning code, another running campaign's planned touch counted in the caps,
+// the later steps of other campaigns' sequences projected as the dispatcher would send them,
 // a conditional step counted apart, a touch that no longer fits before the end, and nothing written.
 // Expected placements are worked out by hand from the rules (default send window Mon–Fri 09:00–17:00,
-// default caps 1 a day and 3 in any 7 days), not by running the code.
+// default caps 1 a day and 3 in any 7 days unless a test sets others), not by running the code.
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,6 +18,7 @@ import { forecastCampaign, formatForecast } from '../../src/engine/forecast.js';
 import { CampaignsRepository } from '../../src/store/campaigns.repository.js';
 import type { Store } from '../../src/store/db.js';
 import { newId } from '../../src/store/ids.js';
+import { WorkspacesRepository } from '../../src/store/workspaces.repository.js';
 import { openStore } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { apiFor, bearer } from '../api/api-harness.js';
@@ -76,6 +78,68 @@ async function seed(store: Store, ws: string): Promise<void> {
   expect(r.touchesPlanned).toBe(1);
 }
 
+/**
+ * Other running campaigns with sequences longer than one step. Caps: 1 a day, and 10 in 7 days so only the
+ * daily cap is at play. `launch` (two emails a day apart) is forecast for three leads in UTC:
+ * `free` (no other campaign), `busy` (in `drip`: three emails a day apart) and `busier` (in `drip` and in
+ * `urgent`, one email at priority 80, above drip's 50). The touch queue holds only drip's first step.
+ */
+async function seedSequences(store: Store, ws: string): Promise<void> {
+  await new WorkspacesRepository(store).updateSettings(ws, { caps: { per_day: 1, per_7_days: 10 } });
+  const contact = (name: string) => ({
+    id: newId('ct', MONDAY),
+    workspace_id: ws,
+    email: `${name}-${ws}@example.test`,
+    lifecycle_stage: 'lead',
+    time_zone: 'UTC',
+    subscription_status: 'subscribed',
+    sms_consent: 0,
+    attributes: '{}',
+    created_at: MONDAY,
+    updated_at: MONDAY,
+  });
+  const [free, busy, busier] = [contact('free'), contact('busy'), contact('busier')];
+  await store.db.insertInto('contacts').values([free, busy, busier]).execute();
+  const repo = new CampaignsRepository(store);
+  await repo.insert(
+    ws,
+    campaignSchema.parse({
+      ...SPRING,
+      id: 'launch',
+      name: 'Launch',
+      channels: ['email'],
+      sequence: [
+        { id: 'intro', channel: 'email', delay: '0d', subject: 'Hi' },
+        { id: 'follow', channel: 'email', delay: '1d', subject: 'Again' },
+      ],
+    }),
+    MONDAY,
+  );
+  const settings = workspaceSettings({ caps: { per_day: 1, per_7_days: 10 } });
+  const run = async (input: CampaignInput, who: Array<{ id: string }>): Promise<void> => {
+    const spec = campaignSchema.parse(input);
+    await repo.insert(ws, spec, MONDAY);
+    await repo.setStatus(ws, spec.id, 'draft', 'running', MONDAY, { launchedAt: MONDAY });
+    const rt = buildRuntime(ws, spec, 1, settings);
+    const contacts = who.map((c) => ({ id: c.id, account_id: null, time_zone: 'UTC' }));
+    expect((await enrollContacts(store, rt, contacts, MONDAY)).touchesPlanned).toBe(who.length);
+  };
+  await run({ ...OTHER, id: 'urgent', name: 'Urgent', priority: 80 }, [busier]);
+  await run(
+    {
+      ...OTHER,
+      id: 'drip',
+      name: 'Drip',
+      sequence: [
+        { id: 'a', channel: 'email', delay: '0d', subject: 'A' },
+        { id: 'b', channel: 'email', delay: '1d', subject: 'B' },
+        { id: 'c', channel: 'email', delay: '1d', subject: 'C' },
+      ],
+    },
+    [busy, busier],
+  );
+}
+
 async function rowCounts(store: Store): Promise<number[]> {
   const out: number[] = [];
   for (const table of ['touches', 'enrollments', 'events', 'channel_log'] as const) {
@@ -133,6 +197,38 @@ describe.each(dialects)('forecast on %s', (dialect) => {
     const text = formatForecast(f);
     expect(text).toContain('Pushed by caps: 1 people, 1 touches, median 24 h, max 24 h');
     expect(text).toMatch(/2027-01-05\s+2\s+0\s+2\s+0/);
+  });
+
+  it("counts the later steps of other campaigns' sequences, not only the touch the queue holds", async () => {
+    const ws = await newWorkspace(store);
+    await seedSequences(store, ws);
+    const before = await rowCounts(store);
+    const f = await forecastCampaign(store, ws, 'launch', { from: MONDAY });
+    expect(await rowCounts(store)).toEqual(before);
+
+    // The queue holds 3 touches (drip's `a` for busy and busier, urgent's for busier), all Monday 09:00.
+    // Played out as the dispatcher would, with 1 a day: busy gets drip Mon, Tue, Wed 09:00 (each step 1 d
+    // after the previous send); busier gets urgent Mon 09:00 (priority 80 goes first), drip `a` deferred to
+    // Tue 09:00, then `b` Wed and `c` Thu: 3 + 4 = 7 touches of other campaigns.
+    // launch: free intro Mon 09:00, follow Tue 09:00. busy intro Thu 09:00 (pushed 72 h), follow Fri 09:00.
+    // busier intro Fri 09:00 (pushed 96 h); its follow would be Sat → Mon 11th 09:00, after the end:
+    // window_closed. Counting only the queued touches would push busy and busier by 24 h each instead.
+    expect(f.otherCampaignTouches).toBe(7);
+    expect(f.days).toEqual([
+      { date: '2027-01-04', channels: { email: 1 }, total: 1, conditional: {} },
+      { date: '2027-01-05', channels: { email: 1 }, total: 1, conditional: {} },
+      { date: '2027-01-07', channels: { email: 1 }, total: 1, conditional: {} },
+      { date: '2027-01-08', channels: { email: 2 }, total: 2, conditional: {} },
+    ]);
+    expect(f.peak).toEqual({ date: '2027-01-08', touches: 2 });
+    expect(f.totals).toEqual({ touches: 5, conditional: 0, windowClosed: 1 });
+    expect(f.capped).toEqual({ people: 2, touches: 2, medianPushHours: 84, maxPushHours: 96 });
+    expect(f.windowClosed).toEqual({ people: 1, touches: 1 });
+    expect(f.steps).toEqual([
+      { id: 'intro', channel: 'email', conditional: false, planned: 3, pushed: 2, windowClosed: 0 },
+      { id: 'follow', channel: 'email', conditional: false, planned: 2, pushed: 0, windowClosed: 1 },
+    ]);
+    expect(f.lastTouchAt).toBe(at('2027-01-08T09:00:00Z'));
   });
 
   it('serves GET /api/v1/campaigns/:id/forecast from the clock, and 404 for an unknown campaign', async () => {
