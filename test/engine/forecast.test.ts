@@ -14,7 +14,7 @@ import { campaignSchema, type CampaignInput } from '../../src/domain/campaign.js
 import { workspaceSettings } from '../../src/domain/workspace-settings.js';
 import { buildRuntime } from '../../src/engine/campaign-runtime.js';
 import { enrollContacts } from '../../src/engine/enroller.js';
-import { forecastCampaign, formatForecast } from '../../src/engine/forecast.js';
+import { forecastCampaign, formatForecast, projectOtherCampaigns } from '../../src/engine/forecast.js';
 import { CampaignsRepository } from '../../src/store/campaigns.repository.js';
 import type { Store } from '../../src/store/db.js';
 import { newId } from '../../src/store/ids.js';
@@ -255,6 +255,57 @@ describe.each(dialects)('forecast on %s', (dialect) => {
     });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('not_found');
+  });
+});
+
+describe('projectOtherCampaigns', () => {
+  const settings = workspaceSettings({ caps: { per_day: 1, per_7_days: 10 } });
+  const runtime = (input: Partial<CampaignInput>) =>
+    buildRuntime('ws', campaignSchema.parse({ ...OTHER, ...input }), 1, settings);
+  const x = runtime({
+    id: 'x',
+    channels: ['email', 'sms'],
+    sequence: [
+      { id: 's0', channel: 'email', delay: '0d', subject: 'S0' },
+      { id: 's1', channel: 'sms', delay: '1d', body: 'S1' },
+      { id: 's2', channel: 'email', delay: '1d', subject: 'S2' },
+      { id: 's3', channel: 'email', delay: '1d', subject: 'S3', when: { opened: 's0' } },
+      { id: 's4', channel: 'email', delay: '1d', subject: 'S4' },
+    ],
+  });
+  const y = runtime({ id: 'y' });
+
+  it('plays the sequences out from the queued touches with the caps, reach, conditions and the end', () => {
+    const contact = {
+      time_zone: 'UTC',
+      email: 'a@example.test',
+      phone: null,
+      subscription_status: 'subscribed',
+      sms_consent: 0,
+    };
+    const got = projectOtherCampaigns(
+      contact,
+      [],
+      [
+        // x's s0 is being sent (claimed Monday 10:00); y's only step is due Wednesday 10:00; a touch of a
+        // step x no longer has is dropped, as the dispatcher cancels it.
+        { rt: x, stepIndex: 0, stepId: 's0', claimed: true, at: at('2027-01-04T10:00:00Z') },
+        { rt: y, stepIndex: 0, stepId: 'hello', claimed: false, at: at('2027-01-06T10:00:00Z') },
+        { rt: x, stepIndex: 1, stepId: 'gone', claimed: false, at: at('2027-01-05T10:00:00Z') },
+      ],
+      x.caps,
+      'UTC',
+    );
+    // x: s0 Mon 10:00; s1 (sms) due Tue 10:00, no phone → skipped, s2 planned 1 d later: Wed 10:00. y is due
+    // at the same instant with the same priority: x goes first (campaign id order) and y is deferred by the
+    // daily cap to Thu 09:00. s3 (conditional, assumed sent) due Thu 10:00 finds Thursday taken → Fri 09:00.
+    // s4 would be Sat → Mon 11th 09:00, after the end (Fri 17:00): the sequence ends there.
+    expect(got.map((t) => [new Date(t.at).toISOString(), t.campaignId]).sort()).toEqual([
+      ['2027-01-04T10:00:00.000Z', 'x'],
+      ['2027-01-06T10:00:00.000Z', 'x'],
+      ['2027-01-07T09:00:00.000Z', 'y'],
+      ['2027-01-08T09:00:00.000Z', 'x'],
+    ]);
   });
 });
 
