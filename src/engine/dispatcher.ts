@@ -533,7 +533,10 @@ interface Approved {
 }
 
 /** Why a contact cannot be reached on a channel right now, or null. */
-function reachability(channel: string, c: ContactRow): string | null {
+export function reachability(
+  channel: string,
+  c: Pick<ContactRow, 'email' | 'phone' | 'subscription_status' | 'sms_consent'>,
+): string | null {
   if (c.subscription_status === 'unsubscribed' || c.subscription_status === 'complained')
     return 'unsubscribed';
   if (channel === 'email') {

@@ -8,6 +8,12 @@
 //
 // Conditional steps (`when:`) cannot be known in advance: they are placed as though the condition holds
 // (the cautious assumption for caps) and counted apart, as "if the condition holds".
+//
+// Other running campaigns: the touch queue only holds each active enrollment's *next* touch (the enroller
+// plans step 0, the dispatcher plans the following step after each send), so the rest of their sequences is
+// projected here (`projectOtherCampaigns`) the way the dispatcher would play it out, for the forecast's
+// audience only (no one else can collide with it). Those touches are then fixed history for this campaign:
+// the forecast does not re-arbitrate them against its priority.
 import { assignArm } from '../domain/assignment.js';
 import { BatonError } from '../domain/errors.js';
 import { workspaceSettings } from '../domain/workspace-settings.js';
@@ -18,14 +24,17 @@ import {
   placeWithState,
   resolveZone,
   zoneClock,
+  type CapPolicy,
   type TouchRecord,
 } from '../planning/index.js';
 import { resolveAudience } from '../store/audience.js';
 import { reachChannel } from './campaign-hooks.js';
 import { CampaignsRepository } from '../store/campaigns.repository.js';
 import type { Store } from '../store/db.js';
+import type { ContactRow } from '../store/touch-queue.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import { buildRuntime, type CampaignRuntime } from './campaign-runtime.js';
+import { reachability } from './dispatcher.js';
 import { planStep } from './enroller.js';
 
 export interface ForecastDay {
@@ -58,7 +67,10 @@ export interface Forecast {
   end: number | null;
   zone: string;
   audience: { contacts: number; holdout: number; treatment: number };
-  /** Touches other campaigns have planned (or sent in the last 7 days) for these people. */
+  /**
+   * Touches of other running campaigns for these people: sent in the last 7 days, in flight, planned, and
+   * the later steps of their sequences as the dispatcher would plan them (see `projectOtherCampaigns`).
+   */
   otherCampaignTouches: number;
   days: ForecastDay[];
   /** The day with the most touches (unconditional ones), or null when nothing is planned. */
@@ -91,12 +103,8 @@ export async function forecastCampaign(
   const campaign = await new CampaignsRepository(store).get(workspaceId, campaignId);
   if (!campaign) throw BatonError.notFound('campaign', campaignId);
   const ws = await new WorkspacesRepository(store).get(workspaceId);
-  const rt = buildRuntime(
-    workspaceId,
-    campaign.spec,
-    campaign.revision,
-    workspaceSettings(ws?.settings ?? {}),
-  );
+  const settings = workspaceSettings(ws?.settings ?? {});
+  const rt = buildRuntime(workspaceId, campaign.spec, campaign.revision, settings);
   const start = rt.window ? Math.max(options.from, rt.window.start) : options.from;
 
   const { contactIds } = await resolveAudience(store, workspaceId, campaign.spec.audience ?? {}, {
@@ -105,12 +113,22 @@ export async function forecastCampaign(
   });
   const zones = new Map<string, string | null>();
   const history = new Map<string, TouchRecord[]>();
+  // The other campaigns' runtimes, built once each from the same workspace settings.
+  const runtimes = new Map<string, CampaignRuntime | null>();
+  const campaigns = new CampaignsRepository(store);
+  const runtimeOf = async (id: string): Promise<CampaignRuntime | null> => {
+    if (!runtimes.has(id)) {
+      const c = await campaigns.get(workspaceId, id);
+      runtimes.set(id, c ? buildRuntime(workspaceId, c.spec, c.revision, settings) : null);
+    }
+    return runtimes.get(id)!;
+  };
   let otherCampaignTouches = 0;
   for (let i = 0; i < contactIds.length; i += 500) {
     const chunk = contactIds.slice(i, i + 500);
     const contacts = await store.db
       .selectFrom('contacts')
-      .select(['id', 'time_zone'])
+      .select(['id', 'time_zone', 'email', 'phone', 'subscription_status', 'sms_consent'])
       .where('workspace_id', '=', workspaceId)
       .where('id', 'in', chunk)
       .execute();
@@ -125,6 +143,8 @@ export async function forecastCampaign(
       .select([
         'touches.contact_id as contact_id',
         'touches.campaign_id as campaign_id',
+        'touches.step_index as step_index',
+        'touches.step_id as step_id',
         'touches.channel as channel',
         'touches.status as status',
         'touches.due_at as due_at',
@@ -141,15 +161,152 @@ export async function forecastCampaign(
         ]),
       )
       .execute();
+    const sent = new Map<string, TouchRecord[]>();
+    const pending = new Map<string, PendingTouch[]>();
     for (const t of touches) {
-      const at = t.status === 'planned' ? Number(t.due_at) : Number(t.sent_at ?? t.due_at);
-      let list = history.get(t.contact_id);
-      if (!list) history.set(t.contact_id, (list = []));
-      list.push({ at, channel: t.channel, campaignId: t.campaign_id });
-      otherCampaignTouches++;
+      if (t.status === 'sent') {
+        push(sent, t.contact_id, {
+          at: Number(t.sent_at ?? t.due_at),
+          channel: t.channel,
+          campaignId: t.campaign_id,
+        });
+        continue;
+      }
+      const other = await runtimeOf(t.campaign_id);
+      if (!other) continue;
+      push(pending, t.contact_id, {
+        rt: other,
+        stepIndex: Number(t.step_index),
+        stepId: t.step_id,
+        claimed: t.status === 'claimed',
+        at: t.status === 'claimed' ? Number(t.sent_at ?? t.due_at) : Number(t.due_at),
+      });
+    }
+    for (const c of contacts) {
+      const list = projectOtherCampaigns(
+        c,
+        sent.get(c.id) ?? [],
+        pending.get(c.id) ?? [],
+        rt.caps,
+        resolveZone(c.time_zone, rt.zone),
+      );
+      if (list.length === 0) continue;
+      history.set(c.id, list);
+      otherCampaignTouches += list.length;
     }
   }
   return simulate(rt, contactIds, zones, history, start, otherCampaignTouches);
+}
+
+/** Another running campaign's touch as the queue holds it: the next step of one active enrollment. */
+export interface PendingTouch {
+  rt: CampaignRuntime;
+  stepIndex: number;
+  stepId: string;
+  /** Claimed (being sent): fixed at its claim time. Planned: due at `at`, still subject to the caps. */
+  claimed: boolean;
+  at: number;
+}
+
+/**
+ * The touches other running campaigns will make to one contact: what was sent (`sent`), then each
+ * enrollment's pending touch and the rest of its sequence, played out in time order as the dispatcher does
+ * it — at each due instant (higher priority first on a tie) the touch is placed with `placeWithState`
+ * against the caps of what went before; a touch the caps push is deferred to its placement and goes then
+ * (unless another took the slot meanwhile); once it goes, the next step is planned from it with `planStep`.
+ * A step that no longer fits in its campaign's window ends that sequence (`window_closed`), as does an
+ * unsubscribed contact; a step the contact cannot be reached on is skipped and the next one planned.
+ * Conditional steps are assumed sent (their conditions cannot be known yet; the cautious choice for caps).
+ * Exits on events and auto-winner holds cannot be foreseen either and are ignored.
+ */
+export function projectOtherCampaigns(
+  contact: Pick<ContactRow, 'time_zone' | 'email' | 'phone' | 'subscription_status' | 'sms_consent'>,
+  sent: readonly TouchRecord[],
+  pending: readonly PendingTouch[],
+  policy: CapPolicy,
+  zone: string,
+): TouchRecord[] {
+  const out: TouchRecord[] = [...sent];
+  if (pending.length === 0) return out;
+  const caps = new CapState(sent, policy, zone);
+  const queue: Array<{ rt: CampaignRuntime; index: number; at: number }> = [];
+  const planNext = (rt: CampaignRuntime, index: number, from: number): void => {
+    const plan = planStep(rt, index + 1, from, contact.time_zone);
+    // 'done': the sequence is over; 'skip': the next step no longer fits, which also ends it.
+    if ('dueAt' in plan) queue.push({ rt, index: index + 1, at: plan.dueAt });
+  };
+  for (const p of pending) {
+    // The dispatcher cancels a touch whose step the campaign no longer has.
+    if (p.rt.steps[p.stepIndex]?.step.id !== p.stepId) continue;
+    if (!p.claimed) {
+      queue.push({ rt: p.rt, index: p.stepIndex, at: p.at });
+      continue;
+    }
+    const channel = p.rt.steps[p.stepIndex]!.step.channel;
+    out.push({ at: p.at, channel, campaignId: p.rt.id });
+    caps.add({ at: p.at, channel });
+    planNext(p.rt, p.stepIndex, p.at);
+  }
+  while (queue.length > 0) {
+    // The earliest due touch; on a tie the higher priority, then the campaign id (the dispatcher's order).
+    let k = 0;
+    for (let j = 1; j < queue.length; j++) {
+      const a = queue[j]!;
+      const b = queue[k]!;
+      if (
+        a.at < b.at ||
+        (a.at === b.at &&
+          (a.rt.priority > b.rt.priority ||
+            (a.rt.priority === b.rt.priority && compareText(a.rt.id, b.rt.id) < 0)))
+      )
+        k = j;
+    }
+    const item = queue[k]!;
+    const { rt, index, at } = item;
+    const step = rt.steps[index]!;
+    const channel = step.step.channel;
+    const unreachable = reachability(channel, contact);
+    if (unreachable) {
+      queue.splice(k, 1);
+      if (unreachable !== 'unsubscribed') planNext(rt, index, at);
+      continue;
+    }
+    if (!rt.exemptChannels.has(channel)) {
+      const placed = placeWithState(
+        {
+          from: at,
+          channel,
+          zone: resolveZone(contact.time_zone, rt.zone),
+          sendWindow: step.sendWindow,
+          holidays: rt.holidays,
+          campaignWindow: rt.window,
+        },
+        caps,
+      );
+      if ('skip' in placed) {
+        queue.splice(k, 1);
+        continue;
+      }
+      if (placed.at > at) {
+        item.at = placed.at;
+        continue;
+      }
+      caps.add({ at, channel });
+    }
+    queue.splice(k, 1);
+    out.push({ at, channel, campaignId: rt.id });
+    planNext(rt, index, at);
+  }
+  return out;
+}
+
+// The dispatcher's order for campaign ids.
+const compareText = new Intl.Collator().compare;
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** The pure part: every contact through the sequence against its cap history. */
