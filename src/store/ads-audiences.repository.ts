@@ -231,21 +231,24 @@ export class AdsAudiencesRepository {
         csv: csvFile(options.format, rows),
       };
     }
-    const since =
-      options.since ??
-      (await this.previousExportAt(workspaceId, audience.id, options.format)) ??
-      audience.createdAt - 1;
+    const previous = await this.previousExportAt(workspaceId, audience.id, options.format);
+    const since = options.since ?? previous ?? audience.createdAt - 1;
     if (since > now) {
       throw BatonError.invalid([{ path: 'since', message: 'is in the future' }]);
     }
+    // Members carry the time of the dispatcher batch that added or removed them, which commits a little
+    // later: a change stamped just before the previous export may have become visible only after it. A
+    // delta that follows the previous export therefore reads IN_FLIGHT_MS further back; re-adding or
+    // re-removing an identifier is harmless on both platforms, missing one is not.
+    const from = options.since === undefined && previous !== null ? since - IN_FLIGHT_MS : since;
     const added = ids(
       await base
         .where('removed_at', 'is', null)
-        .where('added_at', '>', since)
+        .where('added_at', '>', from)
         .where('added_at', '<=', now)
         .execute(),
     );
-    const removed = ids(await base.where('removed_at', '>', since).where('removed_at', '<=', now).execute());
+    const removed = ids(await base.where('removed_at', '>', from).where('removed_at', '<=', now).execute());
     await this.record(
       workspaceId,
       audience.id,
@@ -308,6 +311,12 @@ export class AdsAudiencesRepository {
       .execute();
   }
 }
+
+/**
+ * How far before the previous export a following delta reads again: a dispatcher batch commits within its
+ * lease (5 minutes by default), so no change stamped earlier than this can still be in flight.
+ */
+export const IN_FLIGHT_MS = 5 * 60_000;
 
 const EMPTY: HashedIdentifiers = {
   google: { email: null, phone: null, firstName: null, lastName: null, country: null, zip: null },
