@@ -1,6 +1,7 @@
 // Merging two profiles never loses an opt-out: the survivor takes the stricter email status and every
 // category opt-out of both, SMS consent follows the phone number it was given for, and every per-person
 // table moves to the survivor in one transaction.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContactsRepository } from '../../src/store/contacts.repository.js';
 import { EmailSendersRepository } from '../../src/store/email-senders.repository.js';
@@ -15,6 +16,7 @@ import { ListsRepository } from '../../src/store/lists.repository.js';
 import { tablesWithContactId } from '../../src/store/privacy/columns.js';
 import { PERSON_TABLES } from '../../src/store/privacy/person-tables.js';
 import { dialects, newWorkspace, openTestStore, type TestStore } from '../support/stores.js';
+import { seedSentTouch } from '../fuzz/fuzz-support.js';
 
 const NOW = Date.parse('2027-01-04T12:00:00Z');
 
@@ -206,9 +208,157 @@ describe.each(dialects)('merging profiles keeps opt-outs on %s', (dialect) => {
     expect(stages).toEqual([{ subject_id: into.id, stage: 'engaged' }]);
   });
 
+  it("leaves no row of any per-person table on the merged contact's id", async () => {
+    const ws = await newWorkspace(store);
+    const contacts = new ContactsRepository(store);
+    const into = await contacts.create(ws, { email: 'keep@customer.example' }, NOW);
+    // A sent email touch (contact, enrollment in `launch`, touch), then its task, channel log and audience row.
+    const seeded = await seedSentTouch(store, ws, NOW, { email: 'gone@customer.example' });
+    const from = seeded.contact;
+    const enrollment = (
+      await store.db
+        .selectFrom('enrollments')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('contact_id', '=', from)
+        .executeTakeFirstOrThrow()
+    ).id;
+    await store.db
+      .insertInto('tasks')
+      .values({
+        id: `task_${seeded.touch}`,
+        workspace_id: ws,
+        touch_id: seeded.touch,
+        campaign_id: 'launch',
+        enrollment_id: enrollment,
+        contact_id: from,
+        step_id: 'intro',
+        type: 'call',
+        instructions: null,
+        assignee_user_id: null,
+        assignee: null,
+        status: 'open',
+        due_at: NOW,
+        overdue_at: NOW,
+        expires_at: NOW + 86_400_000,
+        outcome: null,
+        note: null,
+        resolved_at: null,
+        resolved_by: null,
+        created_at: NOW,
+        updated_at: NOW,
+      })
+      .execute();
+    await store.db
+      .insertInto('channel_log')
+      .values({
+        touch_id: seeded.touch,
+        workspace_id: ws,
+        channel: 'email',
+        contact_id: from,
+        payload: '{}',
+        created_at: NOW,
+      })
+      .execute();
+    await store.db
+      .insertInto('ads_audience_members')
+      .values({
+        workspace_id: ws,
+        audience_id: `aud_${ws}`,
+        contact_id: from,
+        campaign_id: 'launch',
+        enrollment_id: enrollment,
+        identifiers: '{}',
+        added_at: NOW,
+        removed_at: null,
+        removed_reason: null,
+      })
+      .execute();
+    await new EmailSendersRepository(store).optOut(ws, from, 'newsletter', NOW);
+    await mergeContacts(store.db, ws, from, into.id, NOW + 1000);
+
+    for (const table of await tablesWithContactId(store)) {
+      const left = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}
+        where workspace_id = ${ws} and contact_id = ${from}`.execute(store.db);
+      expect(Number(left.rows[0]?.n), table).toBe(0);
+      const moved = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}
+        where workspace_id = ${ws} and contact_id = ${into.id}`.execute(store.db);
+      if (
+        [
+          'enrollments',
+          'touches',
+          'tasks',
+          'channel_log',
+          'ads_audience_members',
+          'email_category_optouts',
+        ].includes(table)
+      )
+        expect(Number(moved.rows[0]?.n), table).toBe(1);
+    }
+  });
+
   it('every table that holds rows about a person has a merge rule', async () => {
     const tables = new Set([...(await tablesWithContactId(store)), ...PERSON_TABLES.map((t) => t.table)]);
     const missing = [...tables].filter((t) => !(t in MERGED_TABLES));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('a merge is one transaction', () => {
+  it('a failure part-way leaves both profiles and the opt-out as they were', async () => {
+    // SQLite only: the failure is a trigger of this test's own database file, which the shared PostgreSQL
+    // database of the other test files must not carry.
+    const store = await openTestStore('sqlite');
+    try {
+      const ws = await newWorkspace(store);
+      const contacts = new ContactsRepository(store);
+      const from = await contacts.create(
+        ws,
+        { email: 'tx1@example.com', subscription_status: 'unsubscribed' },
+        NOW,
+      );
+      const into = await contacts.create(ws, { email: 'tx2@example.com' }, NOW);
+      await new EmailSendersRepository(store).optOut(ws, from.id, 'newsletter', NOW);
+      // The journey step runs after the contacts and the opt-outs have been rewritten.
+      await store.db
+        .insertInto('journey_stage_changes')
+        .values({
+          id: 'jsc_1',
+          workspace_id: ws,
+          subject_kind: 'contact',
+          subject_id: from.id,
+          from_stage: null,
+          to_stage: 'engaged',
+          changed_at: NOW,
+          cause: 'event',
+          event_id: null,
+          event_type: null,
+          recorded_at: NOW,
+        })
+        .execute();
+      await sql`create trigger fail_merge before update on journey_stage_changes
+        begin select raise(abort, 'merge interrupted'); end`.execute(store.db);
+      await expect(mergeContacts(store.db, ws, from.id, into.id, NOW + 1000)).rejects.toThrow(
+        /merge interrupted/,
+      );
+      const rows = await store.db
+        .selectFrom('contacts')
+        .select(['id', 'subscription_status'])
+        .where('workspace_id', '=', ws)
+        .orderBy('email')
+        .execute();
+      expect(rows).toEqual([
+        { id: from.id, subscription_status: 'unsubscribed' },
+        { id: into.id, subscription_status: 'subscribed' },
+      ]);
+      const optOuts = await store.db
+        .selectFrom('email_category_optouts')
+        .select(['contact_id', 'category'])
+        .where('workspace_id', '=', ws)
+        .execute();
+      expect(optOuts).toEqual([{ contact_id: from.id, category: 'newsletter' }]);
+    } finally {
+      await store.dispose();
+    }
   });
 });
