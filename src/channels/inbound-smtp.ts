@@ -3,12 +3,20 @@
 // is a `replied` event and ends the enrollment; an RFC 3464 delivery status notification is a `bounced`
 // event (hard: 5.x.x failed; soft: 4.x.x or delayed); an auto-reply (Auto-Submitted, out of office) is an
 // `auto_replied` event that counts as no reply. Anything else is accepted and ignored.
+//
+// A touch's Message-ID is in every copy its recipient holds, so knowing it proves nothing. A reply or an
+// auto-reply counts only when the envelope sender or the From address is the contact's (their address now,
+// or the one the touch went to); from anyone else it is ignored and writes nothing. A delivery report counts
+// only with the null reverse path (MAIL FROM:<>), which RFC 5321 §4.5.5 and RFC 3464 §2 require of every
+// DSN. Neither check authenticates the sender (no SPF, DKIM or DMARC verification here): they stop a
+// stranger holding a forwarded message, not someone who forges the recipient's own address.
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { Clock } from '../engine/clock.js';
 import type { Store } from '../store/db.js';
+import { normalizeEmail } from '../domain/contact.js';
 import {
   applyHardBounce,
   exitOnReply,
@@ -99,14 +107,50 @@ async function repliedTouch(store: Store, mail: ParsedMail): Promise<EmailTouch 
   return undefined;
 }
 
+/** The SMTP envelope a message came with. */
+export interface InboundEnvelope {
+  /** The MAIL FROM address; '' for the null reverse path (`MAIL FROM:<>`). */
+  mailFrom: string;
+}
+
+const sameAddress = (a: string, b: string): boolean =>
+  a.trim() !== '' && normalizeEmail(a).toLowerCase() === normalizeEmail(b).toLowerCase();
+
+/** Whether the envelope sender or the From address is the touch's contact (now, or as the touch was sent). */
+async function fromTheContact(
+  store: Store,
+  touch: EmailTouch,
+  envelope: InboundEnvelope,
+  headerFrom: string | null,
+): Promise<boolean> {
+  const contact = await store.db
+    .selectFrom('contacts')
+    .select('email')
+    .where('workspace_id', '=', touch.workspaceId)
+    .where('id', '=', touch.contactId)
+    .executeTakeFirst();
+  const theirs = [contact?.email, touch.email.to].filter(
+    (a): a is string => typeof a === 'string' && a !== '',
+  );
+  const senders = [envelope.mailFrom, headerFrom ?? ''];
+  return theirs.some((a) => senders.some((s) => sameAddress(s, a)));
+}
+
 /** Parses one inbound message and records what it means. */
-export async function processInbound(store: Store, raw: Buffer, now: number): Promise<InboundOutcome> {
+export async function processInbound(
+  store: Store,
+  raw: Buffer,
+  now: number,
+  envelope: InboundEnvelope,
+): Promise<InboundOutcome> {
   const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextLinks: true, skipImageLinks: true });
   const text = raw.toString('latin1');
   const inboundId = mail.messageId ?? createHash('sha256').update(raw).digest('hex').slice(0, 32);
   const from = mail.from?.value[0]?.address ?? null;
 
   if (isDsn(mail, text)) {
+    if (envelope.mailFrom !== '')
+      return { kind: 'ignored', reason: 'a delivery report with a sender (DSNs have none)' };
     const touch = await dsnTouch(store, text);
     if (!touch) return { kind: 'ignored', reason: 'a delivery report about no known touch' };
     const v = dsnVerdict(text);
@@ -125,6 +169,9 @@ export async function processInbound(store: Store, raw: Buffer, now: number): Pr
 
   const touch = await repliedTouch(store, mail);
   if (!touch) return { kind: 'ignored', reason: 'answers no touch Baton sent' };
+  if (!(await fromTheContact(store, touch, envelope, from))) {
+    return { kind: 'ignored', reason: "a reply from an address other than the contact's" };
+  }
   const properties = {
     from,
     subject: mail.subject ?? null,
@@ -163,7 +210,7 @@ export async function startInboundSmtp(
     disableReverseLookup: true,
     logger: false,
     size: MAX_BYTES,
-    onData(stream, _session, cb) {
+    onData(stream, session, cb) {
       // smtp-server reads a message past `size` to the end and only flags it: keep no more than the limit.
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -174,7 +221,8 @@ export async function startInboundSmtp(
       stream.on('end', () => {
         if (stream.sizeExceeded || bytes > MAX_BYTES)
           return cb(Object.assign(new Error('Message too large'), { responseCode: 552 }));
-        processInbound(store, Buffer.concat(chunks), clock.now()).then(
+        const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        processInbound(store, Buffer.concat(chunks), clock.now(), { mailFrom }).then(
           (o) => {
             options.onMessage?.(o);
             cb();

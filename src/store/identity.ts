@@ -180,9 +180,57 @@ const FILLABLE = [
 ] as const;
 
 /**
- * Merges contact `fromId` into `intoId`: identities, events, conversions and enrollments move over (an
- * enrollment in a campaign the survivor is already in is exited as `merged`), empty fields of the
- * survivor take the other's values, attributes merge (the survivor's win), and `fromId` is deleted.
+ * How a merge treats each table that holds rows about one contact (the tables of
+ * src/store/privacy/person-tables.ts). test/ingest/identity-merge-optouts.test.ts fails when a table with a
+ * `contact_id` column is missing here, so a new per-person table cannot be left pointing at a deleted
+ * contact.
+ */
+export const MERGED_TABLES: Readonly<Record<string, string>> = {
+  contacts: 'the survivor keeps its fields, fills empty ones from the other and takes the stricter consent',
+  contact_identities: 'moved',
+  email_category_optouts: 'moved; a category both opted out of keeps one row',
+  list_members: 'moved; a list both are on keeps one row',
+  events: 'moved',
+  conversions: 'moved',
+  enrollments:
+    'moved; one in a campaign the survivor is already in is exited as merged and kept under the old id',
+  touches: 'moved, those of exited enrollments too (caps and replies count them for the survivor)',
+  channel_log: 'moved',
+  tasks: 'moved',
+  ads_audience_members: 'moved; in an audience both are in, the other row is marked removed (merged)',
+  journey_stages: "moved when the survivor has no stage; else the survivor's stage stays",
+  journey_stage_changes: 'moved',
+};
+
+/** Email states from least to most restrictive: the merged profile takes the stricter of the two. */
+const EMAIL_STRICTNESS = ['subscribed', 'bounced', 'unsubscribed', 'complained'];
+
+function stricterStatus(a: string, b: string): string {
+  return EMAIL_STRICTNESS.indexOf(b) > EMAIL_STRICTNESS.indexOf(a) ? b : a;
+}
+
+const digits = (phone: string | null): string => (phone ?? '').replace(/[^0-9]/g, '');
+
+/**
+ * SMS consent belongs to a phone number. The survivor's number keeps its consent unless the other profile
+ * had the same number without consent (an opt-out on that number wins); a number taken over from the other
+ * profile brings that profile's consent. A profile without a phone says nothing about consent.
+ */
+function mergedSmsConsent(
+  into: { phone: string | null; sms_consent: number },
+  from: { phone: string | null; sms_consent: number },
+): number {
+  if (!into.phone) return from.phone ? from.sms_consent : Math.min(into.sms_consent, from.sms_consent);
+  if (from.phone && digits(from.phone) === digits(into.phone))
+    return Math.min(into.sms_consent, from.sms_consent);
+  return into.sms_consent;
+}
+
+/**
+ * Merges contact `fromId` into `intoId` in one transaction: every row about `fromId` moves to `intoId`
+ * (MERGED_TABLES says how per table), empty fields of the survivor take the other's values, attributes
+ * merge (the survivor's win), opt-outs are never lost (the stricter email status, every category opt-out,
+ * SMS consent as `mergedSmsConsent` says), and `fromId` is deleted.
  */
 export async function mergeContacts(
   db: Db,
@@ -192,6 +240,9 @@ export async function mergeContacts(
   now: number,
 ): Promise<string> {
   if (fromId === intoId) return intoId;
+  if (!db.isTransaction) {
+    return db.transaction().execute((trx) => mergeContacts(trx, workspaceId, fromId, intoId, now));
+  }
   const rows = await db
     .selectFrom('contacts')
     .selectAll()
@@ -213,66 +264,209 @@ export async function mergeContacts(
       .execute();
     await db
       .updateTable('contacts')
-      .set({ ...patch, attributes: toJson(attributes), updated_at: now })
+      .set({
+        ...patch,
+        subscription_status: stricterStatus(into.subscription_status, from.subscription_status),
+        sms_consent: mergedSmsConsent(into, from),
+        attributes: toJson(attributes),
+        updated_at: now,
+      })
       .where('workspace_id', '=', workspaceId)
       .where('id', '=', intoId)
       .execute();
   }
+  for (const table of ['contact_identities', 'events', 'conversions', 'channel_log', 'tasks'] as const) {
+    await db
+      .updateTable(table)
+      .set({ contact_id: intoId })
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', '=', fromId)
+      .execute();
+  }
+  await moveCategoryOptOuts(db, workspaceId, fromId, intoId);
+  await moveListMemberships(db, workspaceId, fromId, intoId);
+  await moveEnrollments(db, workspaceId, fromId, intoId, now);
   await db
-    .updateTable('contact_identities')
+    .updateTable('touches')
     .set({ contact_id: intoId })
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', fromId)
     .execute();
-  await db
-    .updateTable('events')
-    .set({ contact_id: intoId })
+  await moveAudienceMemberships(db, workspaceId, fromId, intoId, now);
+  await moveJourney(db, workspaceId, fromId, intoId);
+  return intoId;
+}
+
+async function moveCategoryOptOuts(
+  db: Db,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+): Promise<void> {
+  const theirs = await db
+    .selectFrom('email_category_optouts')
+    .select(['category', 'created_at'])
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', fromId)
     .execute();
+  if (theirs.length === 0) return;
   await db
-    .updateTable('conversions')
-    .set({ contact_id: intoId })
+    .insertInto('email_category_optouts')
+    .values(
+      theirs.map((r) => ({
+        workspace_id: workspaceId,
+        contact_id: intoId,
+        category: r.category,
+        created_at: r.created_at,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['workspace_id', 'contact_id', 'category']).doNothing())
+    .execute();
+  await db
+    .deleteFrom('email_category_optouts')
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', fromId)
     .execute();
+}
+
+async function moveListMemberships(
+  db: Db,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+): Promise<void> {
+  const theirs = await db
+    .selectFrom('list_members')
+    .select(['list_id', 'added_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('member_id', '=', fromId)
+    .execute();
+  if (theirs.length === 0) return;
+  await db
+    .insertInto('list_members')
+    .values(
+      theirs.map((r) => ({
+        list_id: r.list_id,
+        workspace_id: workspaceId,
+        member_id: intoId,
+        added_at: r.added_at,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['list_id', 'member_id']).doNothing())
+    .execute();
+  await db
+    .deleteFrom('list_members')
+    .where('workspace_id', '=', workspaceId)
+    .where('member_id', '=', fromId)
+    .execute();
+}
+
+async function moveEnrollments(
+  db: Db,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+  now: number,
+): Promise<void> {
   const theirs = await db
     .selectFrom('enrollments')
     .select(['id', 'campaign_id'])
     .where('workspace_id', '=', workspaceId)
     .where('contact_id', '=', fromId)
     .execute();
-  if (theirs.length > 0) {
-    const ours = new Set(
-      (
-        await db
-          .selectFrom('enrollments')
-          .select('campaign_id')
-          .where('workspace_id', '=', workspaceId)
-          .where('contact_id', '=', intoId)
-          .execute()
-      ).map((r) => r.campaign_id),
-    );
-    const clash = theirs.filter((e) => ours.has(e.campaign_id)).map((e) => e.id);
-    await exitEnrollments(db, workspaceId, clash, 'merged', now);
-    const move = theirs.filter((e) => !ours.has(e.campaign_id)).map((e) => e.id);
-    for (let i = 0; i < move.length; i += 500) {
-      const ids = move.slice(i, i + 500);
+  if (theirs.length === 0) return;
+  const ours = new Set(
+    (
       await db
-        .updateTable('enrollments')
-        .set({ contact_id: intoId })
+        .selectFrom('enrollments')
+        .select('campaign_id')
         .where('workspace_id', '=', workspaceId)
-        .where('id', 'in', ids)
-        .execute();
-      await db
-        .updateTable('touches')
-        .set({ contact_id: intoId })
-        .where('workspace_id', '=', workspaceId)
-        .where('enrollment_id', 'in', ids)
-        .execute();
-    }
+        .where('contact_id', '=', intoId)
+        .execute()
+    ).map((r) => r.campaign_id),
+  );
+  // A clashing enrollment cannot move (one enrollment per campaign, contact and cycle): it ends, and its
+  // row stays under the old id so the campaign's counts of enrolled people do not change.
+  const clash = theirs.filter((e) => ours.has(e.campaign_id)).map((e) => e.id);
+  await exitEnrollments(db, workspaceId, clash, 'merged', now);
+  const move = theirs.filter((e) => !ours.has(e.campaign_id)).map((e) => e.id);
+  for (let i = 0; i < move.length; i += 500) {
+    await db
+      .updateTable('enrollments')
+      .set({ contact_id: intoId })
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', move.slice(i, i + 500))
+      .execute();
   }
-  return intoId;
+}
+
+async function moveAudienceMemberships(
+  db: Db,
+  workspaceId: string,
+  fromId: string,
+  intoId: string,
+  now: number,
+): Promise<void> {
+  const ours = (
+    await db
+      .selectFrom('ads_audience_members')
+      .select('audience_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', '=', intoId)
+      .execute()
+  ).map((r) => r.audience_id);
+  // Where both are members, the other row stays (it cannot move) and is marked removed, so the next delta
+  // export tells the ad network to drop the identifiers it carried.
+  if (ours.length > 0) {
+    await db
+      .updateTable('ads_audience_members')
+      .set({ removed_at: now, removed_reason: 'merged' })
+      .where('workspace_id', '=', workspaceId)
+      .where('contact_id', '=', fromId)
+      .where('audience_id', 'in', ours)
+      .where('removed_at', 'is', null)
+      .execute();
+  }
+  let move = db
+    .updateTable('ads_audience_members')
+    .set({ contact_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('contact_id', '=', fromId);
+  if (ours.length > 0) move = move.where('audience_id', 'not in', ours);
+  await move.execute();
+}
+
+async function moveJourney(db: Db, workspaceId: string, fromId: string, intoId: string): Promise<void> {
+  const survivorHasStage = await db
+    .selectFrom('journey_stages')
+    .select('subject_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('subject_kind', '=', 'contact')
+    .where('subject_id', '=', intoId)
+    .executeTakeFirst();
+  if (survivorHasStage) {
+    await db
+      .deleteFrom('journey_stages')
+      .where('workspace_id', '=', workspaceId)
+      .where('subject_kind', '=', 'contact')
+      .where('subject_id', '=', fromId)
+      .execute();
+  } else {
+    await db
+      .updateTable('journey_stages')
+      .set({ subject_id: intoId })
+      .where('workspace_id', '=', workspaceId)
+      .where('subject_kind', '=', 'contact')
+      .where('subject_id', '=', fromId)
+      .execute();
+  }
+  await db
+    .updateTable('journey_stage_changes')
+    .set({ subject_id: intoId })
+    .where('workspace_id', '=', workspaceId)
+    .where('subject_kind', '=', 'contact')
+    .where('subject_id', '=', fromId)
+    .execute();
 }
 
 /** `alias`: the profile known by `previousId` (a user id or an anonymous id) becomes the user's. */

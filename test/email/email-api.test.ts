@@ -286,6 +286,7 @@ describe.each(dialects)('email API and inbound parsing on %s', (dialect) => {
       store,
       Buffer.from(dsn(th.messageId, hard.email, 'failed', '5.1.1', '550 5.1.1 user unknown')),
       T0 + 1000,
+      { mailFrom: '' },
     );
     expect(h).toEqual({ kind: 'bounced', touchId: th.touch, bounce: 'hard' });
     // The same report twice counts once.
@@ -293,11 +294,13 @@ describe.each(dialects)('email API and inbound parsing on %s', (dialect) => {
       store,
       Buffer.from(dsn(th.messageId, hard.email, 'failed', '5.1.1', '550 5.1.1 user unknown')),
       T0 + 2000,
+      { mailFrom: '' },
     );
     const s = await processInbound(
       store,
       Buffer.from(dsn(ts.messageId, soft.email, 'delayed', '4.2.2', '452 4.2.2 mailbox full')),
       T0 + 1000,
+      { mailFrom: '' },
     );
     expect(s).toEqual({ kind: 'bounced', touchId: ts.touch, bounce: 'soft' });
     const bounces = await store.db
@@ -353,7 +356,10 @@ describe.each(dialects)('email API and inbound parsing on %s', (dialect) => {
       inReplyTo: ta.messageId,
       references: [ta.messageId],
     });
-    expect(await processInbound(store, ooo, T0 + 5000)).toEqual({ kind: 'auto_replied', touchId: ta.touch });
+    expect(await processInbound(store, ooo, T0 + 5000, { mailFrom: away.email })).toEqual({
+      kind: 'auto_replied',
+      touchId: ta.touch,
+    });
     const awayEnrollment = await store.db
       .selectFrom('enrollments')
       .select('state')
@@ -369,7 +375,7 @@ describe.each(dialects)('email API and inbound parsing on %s', (dialect) => {
       text: 'hi',
       inReplyTo: `<${ta.touch}@attacker.example>`,
     });
-    expect((await processInbound(store, forged, T0 + 6000)).kind).toBe('ignored');
+    expect((await processInbound(store, forged, T0 + 6000, { mailFrom: away.email })).kind).toBe('ignored');
     const replied = await store.db
       .selectFrom('events')
       .select('id')
