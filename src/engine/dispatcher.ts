@@ -244,12 +244,19 @@ export class Dispatcher {
     const rows = await trx
       .selectFrom('events')
       .innerJoin('touches', 'touches.id', 'events.touch_id')
-      .select(['touches.enrollment_id as enrollment_id', 'events.step_id as step_id', 'events.type as type'])
+      .select([
+        'touches.enrollment_id as enrollment_id',
+        'events.step_id as step_id',
+        'events.type as type',
+        'events.properties as properties',
+      ])
       .where('touches.enrollment_id', 'in', enrollmentIds)
       .where('events.type', 'in', OUTCOME_TYPES)
       .execute();
     for (const r of rows) {
       if (!r.step_id) continue;
+      // An image proxy's prefetch or a scanner's click (`machine: true`) is nobody opening or clicking.
+      if (fromJson<{ machine?: unknown }>(r.properties, {}).machine === true) continue;
       let byStep = out.get(r.enrollment_id);
       if (!byStep) out.set(r.enrollment_id, (byStep = new Map()));
       let set = byStep.get(r.step_id);

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { ACCOUNT_GOAL_METRICS, type CampaignSpec } from '../domain/campaign.js';
 import type { Store } from '../store/db.js';
 import { appendEvents } from '../store/events.repository.js';
+import { BATON_EVENT_TYPES } from '../store/ingest.js';
 import { newId } from '../store/ids.js';
 import { fromJson } from '../store/json.js';
 import type { Database } from '../store/schema.js';
@@ -56,6 +57,8 @@ interface EventRow {
   occurred_at: number;
   properties: unknown;
   campaign_id: string | null;
+  touch_id: string | null;
+  channel: string | null;
 }
 
 /** Processes the events written since the last call; `now` stamps the exits and conversions. */
@@ -79,6 +82,8 @@ export async function processEvents(store: Store, now: number): Promise<ProcessC
         'occurred_at',
         'properties',
         'campaign_id',
+        'touch_id',
+        'channel',
       ])
       .where('seq', '>', from)
       .orderBy('seq')
@@ -159,6 +164,15 @@ async function activeCampaigns(
   return out;
 }
 
+/**
+ * Whether a touch-type event (bounced, unsubscribed, replied, converted, …) is Baton's own: every one Baton
+ * records names the channel, the touch or the campaign it is about. The tracking API never sets those, so
+ * an event stored there under such a name (before ingestion refused them) ends nothing.
+ */
+function recordedByBaton(e: EventRow): boolean {
+  return e.channel !== null || e.touch_id !== null || e.campaign_id !== null;
+}
+
 function matchesFilter(filter: Record<string, unknown> | undefined, props: Record<string, unknown>): boolean {
   if (!filter) return true;
   return Object.entries(filter).every(([k, v]) => props[k] === v);
@@ -209,15 +223,18 @@ async function applyEvent(
   if (!e.contact_id) return { conversions, exited };
   const contactId = e.contact_id;
   const goalHits = allGoalHits.filter((c) => !ACCOUNT_GOAL_METRICS.has(c.spec.goal!.metric));
-  const everyCampaign = EVERY_CAMPAIGN_EXITS.has(type);
-  const exitHits = campaigns.filter(
-    (c) =>
-      ((type === 'replied' || type === 'converted') &&
-        c.exitOn.has(type) &&
-        (!e.campaign_id || e.campaign_id === c.id)) ||
-      (type === 'meeting_booked' && c.exitOn.has('meeting_booked')) ||
-      c.customExits.has(type),
-  );
+  const exits = !BATON_EVENT_TYPES.has(type) || recordedByBaton(e);
+  const everyCampaign = exits && EVERY_CAMPAIGN_EXITS.has(type);
+  const exitHits = !exits
+    ? []
+    : campaigns.filter(
+        (c) =>
+          ((type === 'replied' || type === 'converted') &&
+            c.exitOn.has(type) &&
+            (!e.campaign_id || e.campaign_id === c.id)) ||
+          (type === 'meeting_booked' && c.exitOn.has('meeting_booked')) ||
+          c.customExits.has(type),
+      );
   if (goalHits.length === 0 && exitHits.length === 0 && !everyCampaign) return { conversions, exited };
   const props = fromJson<Record<string, unknown>>(e.properties, {});
 
@@ -231,7 +248,8 @@ async function applyEvent(
         .select('id')
         .where('workspace_id', '=', ws)
         .where('contact_id', '=', contactId)
-        .where('state', '=', 'active');
+        .where('state', '=', 'active')
+        .where('enrolled_at', '<=', occurredAt);
       if (scoped) q = q.where('campaign_id', '=', e.campaign_id!);
       const ids = (await q.execute()).map((r) => r.id);
       exited += await exitEnrollments(db, ws, ids, type, now);
@@ -240,7 +258,7 @@ async function applyEvent(
 
   for (const c of exitHits) {
     const reason = c.customExits.has(type) ? `event:${type}` : type;
-    exited += await exitInCampaign(db, ws, c, contactId, reason, now);
+    exited += await exitInCampaign(db, ws, c, contactId, reason, occurredAt, now);
   }
 
   for (const c of goalHits) {
@@ -329,18 +347,24 @@ async function applyEvent(
         channel: touch?.channel ?? null,
       },
     ]);
-    if (c.exitOn.has('converted')) exited += await exitInCampaign(db, ws, c, contactId, 'converted', now);
+    if (c.exitOn.has('converted'))
+      exited += await exitInCampaign(db, ws, c, contactId, 'converted', occurredAt, now);
   }
   return { conversions, exited };
 }
 
-/** Ends the contact's enrollment in one campaign, and its colleagues' too under `exit_scope: account`. */
+/**
+ * Ends the contact's enrollment in one campaign, and its colleagues' too under `exit_scope: account`. Like a
+ * conversion, an exit event counts only for enrollments made at or before it happened: a late SDK flush or
+ * an /v1/import backfill of something that happened before the person enrolled ends nothing.
+ */
 async function exitInCampaign(
   db: Kysely<Database>,
   ws: string,
   c: ActiveCampaign,
   contactId: string,
   reason: string,
+  occurredAt: number,
   now: number,
 ): Promise<number> {
   const mine = await db
@@ -350,6 +374,7 @@ async function exitInCampaign(
     .where('campaign_id', '=', c.id)
     .where('contact_id', '=', contactId)
     .where('state', '=', 'active')
+    .where('enrolled_at', '<=', occurredAt)
     .execute();
   const ids = mine.map((m) => m.id);
   if (c.spec.exit_scope === 'account') {
@@ -363,7 +388,17 @@ async function exitInCampaign(
         .executeTakeFirst();
       accountId = contact?.account_id ?? null;
     }
-    if (accountId) ids.push(...(await activeEnrollmentsOfAccount(db, ws, c.id, accountId)));
+    const colleagues = accountId ? await activeEnrollmentsOfAccount(db, ws, c.id, accountId) : [];
+    if (colleagues.length > 0) {
+      const before = await db
+        .selectFrom('enrollments')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('id', 'in', colleagues)
+        .where('enrolled_at', '<=', occurredAt)
+        .execute();
+      ids.push(...before.map((r) => r.id));
+    }
   }
   return exitEnrollments(db, ws, [...new Set(ids)], reason, now);
 }

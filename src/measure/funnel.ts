@@ -28,7 +28,10 @@ export interface FunnelEvent {
   channel: string | null;
   variantId: string | null;
   occurredAt: number;
-  /** An open fetched by a machine (mail privacy proxies, scanners), not a person. */
+  /**
+   * An open or click no person made (Apple Mail Privacy Protection's prefetch, link scanners, a fetch
+   * within seconds of sending): recorded with `machine: true` by the tracking routes.
+   */
   machine: boolean;
 }
 
@@ -198,7 +201,8 @@ function stageBits(e: FunnelEvent): number {
     case 'opened':
       return e.machine ? 0 : BIT.opened;
     case 'clicked':
-      return BIT.clicked | BIT.opened;
+      // A security scanner following every link is not a click, nor proof that anyone read the message.
+      return e.machine ? 0 : BIT.clicked | BIT.opened;
     case 'replied':
       return BIT.replied | BIT.opened;
     case 'unsubscribed':
@@ -215,8 +219,8 @@ function stageBits(e: FunnelEvent): number {
  * Counts distinct contacts at each stage. Only the treatment arm is in the funnel (the holdout is never
  * touched; its size and conversions are given apart). A step's "enrolled" is the contacts it planned a
  * touch for; "touched" those it sent to; its "converted" the touched contacts who converted at or after
- * their first send at that grain, within the lookback. Opens fetched by machines are not opens; a click or
- * a reply counts as an open (a person read the message).
+ * their first send at that grain, within the lookback. Opens and clicks made by machines count as neither;
+ * a person's click or a reply counts as an open (a person read the message).
  */
 export function computeFunnel(input: FunnelInput): Funnel {
   // Number the treated contacts once; the holdout is only counted.

@@ -79,13 +79,18 @@ export function conditionStepIds(cond: StepCondition): string[] {
   return [step];
 }
 
-/** Builds step outcomes from an enrollment's events (`type` values outside the outcomes are ignored). */
+/**
+ * Builds step outcomes from an enrollment's events (`type` values outside the outcomes are ignored, and so
+ * are machine fetches: an Apple Mail Privacy Protection prefetch or a link scanner is nobody opening or
+ * clicking, so it must not satisfy `when: { opened: … }`).
+ */
 export function outcomesFromEvents(
-  events: Iterable<{ stepId: string; type: string }>,
+  events: Iterable<{ stepId: string; type: string; machine?: boolean }>,
 ): Map<string, Set<TouchOutcome>> {
   const out = new Map<string, Set<TouchOutcome>>();
   for (const e of events) {
     if (!(TOUCH_OUTCOMES as readonly string[]).includes(e.type)) continue;
+    if (e.machine === true) continue;
     let set = out.get(e.stepId);
     if (set === undefined) out.set(e.stepId, (set = new Set()));
     set.add(e.type as TouchOutcome);

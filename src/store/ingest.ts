@@ -28,6 +28,25 @@ export const MAX_FUTURE_MS = 24 * 3_600_000;
 /** Before this, a timestamp is a unit mistake (seconds for milliseconds) rather than history. */
 export const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
 
+/**
+ * The event types Baton records itself about its touches (the dispatcher, the email and SMS channels, the
+ * tracking and unsubscribe routes, the inbound listener, the event processor's conversions). A tracked event
+ * may not take one of these names: the write key lives in browser JavaScript, and a forged `bounced` or
+ * `unsubscribed` would otherwise end a person's enrollments, a forged `opened` satisfy a step condition.
+ */
+export const BATON_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'sent',
+  'delivered',
+  'opened',
+  'clicked',
+  'replied',
+  'bounced',
+  'failed',
+  'unsubscribed',
+  'complained',
+  'converted',
+]);
+
 export interface TrackingMessage {
   type: MessageType;
   messageId: string | null;
@@ -107,6 +126,12 @@ export function parseMessage(
       return { ok: false, error: 'event: track needs an event name' };
     }
     if (raw.event.length > 200) return { ok: false, error: 'event: must be at most 200 characters' };
+    if (BATON_EVENT_TYPES.has(raw.event)) {
+      return {
+        ok: false,
+        error: `event: "${raw.event}" is an outcome Baton records itself from its own emails and messages; track your event under another name`,
+      };
+    }
     event = raw.event;
   } else if (type === 'page' || type === 'screen') {
     event = typeof raw.name === 'string' ? raw.name : null;

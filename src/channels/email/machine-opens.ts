@@ -1,6 +1,9 @@
-// Opens and clicks that no person made: mailbox providers' image proxies that fetch every pixel (Apple
-// Mail Privacy Protection prefetches on delivery; Gmail and Yahoo proxy images), and security scanners
-// that follow links. They are recorded with `machine: true` and do not count as human engagement.
+// Opens and clicks that no person made: Apple Mail Privacy Protection, which prefetches every image when
+// the message arrives whether or not anyone reads it, security scanners that follow links, and fetches
+// within seconds of sending. They are recorded with `machine: true` and do not count as human engagement.
+// Gmail's and Yahoo's image proxies are not prefetchers: they fetch the pixel when the person opens the
+// message (and cache it), as Google's Gmail image-proxy announcement and email-analytics vendors such as
+// Litmus describe. Their fetches are people's opens, labelled with an `agent` so reports can tell them apart.
 
 export interface MachineVerdict {
   machine: boolean;
@@ -16,8 +19,10 @@ export function classifyFetch(
   sinceSentMs: number | null,
 ): MachineVerdict {
   const ua = userAgent ?? '';
-  if (/GoogleImageProxy|ggpht\.com/i.test(ua)) return { machine: true, agent: 'gmail_image_proxy' };
-  if (/YahooMailProxy/i.test(ua)) return { machine: true, agent: 'yahoo_mail_proxy' };
+  // Fetched on open, on the reader's behalf: a person (before the instant-fetch rule, as the proxy's own
+  // timing is the reader's).
+  if (/GoogleImageProxy|ggpht\.com/i.test(ua)) return { machine: false, agent: 'gmail_image_proxy' };
+  if (/YahooMailProxy/i.test(ua)) return { machine: false, agent: 'yahoo_mail_proxy' };
   if (ip && APPLE_NET.test(ip)) return { machine: true, agent: 'apple_mail_privacy_protection' };
   // MPP's fetcher sends a bare "Mozilla/5.0" with nothing after it.
   if (/^Mozilla\/5\.0$/.test(ua.trim())) return { machine: true, agent: 'apple_mail_privacy_protection' };
