@@ -26,6 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('keyword', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('sms_opt_outs_pk', ['workspace_id', 'phone'])
     .execute();
+  await backfill(db);
   const opted = (row: string) =>
     `exists (select 1 from sms_opt_outs o where o.workspace_id = ${row}.workspace_id
       and o.phone = ${e164Sql(db, row)})`;
@@ -60,6 +61,35 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         .execute(db);
     }
   }
+}
+
+/**
+ * Numbers that texted STOP before opt-outs were kept per number: a contact whose latest SMS keyword event is
+ * `sms_opted_out` (no `sms_opted_in` after it). Their consent goes back off, in case a sync or an import
+ * turned it on since (which is what this migration stops).
+ */
+async function backfill(db: Kysely<unknown>): Promise<void> {
+  await sql
+    .raw(
+      `insert into sms_opt_outs (workspace_id, phone, opted_out_at, keyword)
+      select workspace_id, phone, max(at), 'STOP' from (
+        select c.workspace_id as workspace_id, ${e164Sql(db, 'c')} as phone, e.occurred_at as at
+        from events e join contacts c on c.id = e.contact_id and c.workspace_id = e.workspace_id
+        where e.type = 'sms_opted_out' and c.phone is not null
+          and not exists (select 1 from events i where i.workspace_id = e.workspace_id
+            and i.contact_id = e.contact_id and i.type = 'sms_opted_in' and i.occurred_at > e.occurred_at)
+      ) s
+      where phone like '+%'
+      group by workspace_id, phone`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `update contacts set sms_consent = 0
+      where sms_consent = 1 and phone is not null and exists (select 1 from sms_opt_outs o
+        where o.workspace_id = contacts.workspace_id and o.phone = ${e164Sql(db, 'contacts')})`,
+    )
+    .execute(db);
 }
 
 export async function down(): Promise<void> {
