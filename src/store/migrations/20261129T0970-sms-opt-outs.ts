@@ -43,7 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       )
       .execute(db);
     await sql`create trigger contacts_sms_opt_out before insert or update of sms_consent, phone on contacts
-      for each row execute function baton_contacts_sms_opt_out()`.execute(db);
+      for each row when (new.sms_consent = 1 and new.phone is not null)
+      execute function baton_contacts_sms_opt_out()`.execute(db);
   } else {
     // SQLite cannot change NEW in a BEFORE trigger: the row is written, then put back to no consent.
     for (const [name, event] of [
