@@ -2,7 +2,8 @@
 // https://www.iana.org/assignments/iana-ipv4-special-registry/ and
 // https://www.iana.org/assignments/iana-ipv6-special-registry/ ; RFC 1918 (private), RFC 6598 (shared
 // address space, CGNAT), RFC 3927 (IPv4 link-local), RFC 4193 (unique local), RFC 4291 §2.5.5.2
-// (IPv4-mapped IPv6), RFC 6052 (NAT64 64:ff9b::/96), RFC 3056 (6to4).
+// (IPv4-mapped IPv6), RFC 6052 (NAT64 64:ff9b::/96), RFC 3056 (6to4), RFC 8215 (local-use NAT64
+// 64:ff9b:1::/48), RFC 2765 §2.1 (IPv4-translated ::ffff:0:0/96).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkTargetUrl, classifyAddress, guardedLookup, isBlockedAddress } from './http-guard.js';
@@ -40,6 +41,16 @@ describe('classifyAddress', () => {
     ['fe80::1%eth0', 'link-local'],
     ['ff02::1', 'multicast'],
     ['2001:db8::1', 'documentation'],
+    // Local-use NAT64 (RFC 8215) is the local network's translator, whatever IPv4 address it carries.
+    ['64:ff9b:1::8.8.8.8', 'private'],
+    ['64:ff9b:1::a00:1', 'private'],
+    ['64:ff9b:1:ffff:ffff:ffff:ffff:ffff', 'private'],
+    // IPv4-translated (RFC 2765): refused, naming an internal IPv4 address as what it is.
+    ['::ffff:0:8.8.8.8', 'reserved'],
+    ['::ffff:0:808:808', 'reserved'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:10.0.0.1', 'private'],
+    ['[::ffff:0:169.254.169.254]', 'link-local'],
   ])('%s is %s', (ip, kind) => {
     expect(classifyAddress(ip)).toBe(kind);
   });
@@ -51,6 +62,11 @@ describe('classifyAddress', () => {
     '100.128.0.1',
     '2606:2800:21f:cb07::1',
     '::ffff:8.8.8.8',
+    // Just outside 64:ff9b:1::/48 and ::ffff:0:0/96.
+    '64:ff9b:2::808:808',
+    '64:ff9b:0:1::808:808',
+    '::fffe:0:808:808',
+    '0:0:0:1:ffff:0:808:808',
   ])('%s is public', (ip) => {
     expect(classifyAddress(ip)).toBeNull();
   });
@@ -81,6 +97,22 @@ describe('classifyAddress properties', () => {
         expect(classifyAddress(`169.254.${c}.${d}`)).toBe('link-local');
         expect(classifyAddress(`100.${cgnat}.${c}.${d}`)).toBe('shared (CGNAT)');
       }),
+    );
+  });
+});
+
+describe('the refused IPv6 translation prefixes', () => {
+  it('every address of 64:ff9b:1::/48 and ::ffff:0:0/96 is refused (RFC 8215, RFC 2765)', () => {
+    const group = fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16));
+    fc.assert(
+      fc.property(
+        fc.array(group, { minLength: 5, maxLength: 5 }),
+        fc.array(group, { minLength: 2, maxLength: 2 }),
+        (local, v4) => {
+          expect(classifyAddress(`64:ff9b:1:${local.join(':')}`)).not.toBeNull();
+          expect(classifyAddress(`::ffff:0:${v4.join(':')}`)).not.toBeNull();
+        },
+      ),
     );
   });
 });

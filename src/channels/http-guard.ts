@@ -102,8 +102,16 @@ function classifyV6(ip: string): AddressKind | null {
   // IPv4-mapped ::ffff:a.b.c.d and the deprecated IPv4-compatible ::a.b.c.d: judged as the IPv4 address.
   if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return embedded(12);
   if (zeros(0, 12)) return embedded(12) ?? 'reserved';
+  // IPv4-translated ::ffff:0:a.b.c.d (::ffff:0:0/96, RFC 2765 §2.1): only meaningful behind a translator
+  // inside a network, so refused; an internal IPv4 address in it is named as such.
+  if (zeros(0, 8) && b[8] === 0xff && b[9] === 0xff && zeros(10, 12)) return embedded(12) ?? 'reserved';
   // NAT64 64:ff9b::/96 (RFC 6052) and 6to4 2002::/16 (RFC 3056) carry an IPv4 address too.
   if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return embedded(12);
+  // Local-use NAT64 64:ff9b:1::/48 (RFC 8215): a translator of the local network, whatever IPv4 address it
+  // carries (an operator's own prefix, which may reach its internal IPv4 space).
+  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b[4] === 0 && b[5] === 1) {
+    return 'private';
+  }
   if (b[0] === 0x20 && b[1] === 0x02) return embedded(2);
   if (b[0] === 0xff) return 'multicast';
   if ((b[0]! & 0xfe) === 0xfc) return 'private'; // fc00::/7 unique local
@@ -208,6 +216,33 @@ export function guardedAgent(o: GuardedAgentOptions): Agent {
     bodyTimeout: o.timeoutMs,
     keepAliveTimeout: 10_000,
   });
+}
+
+/**
+ * Up to `maxBytes` of a response body as UTF-8 text, read until `deadline` (a `performance.now()` time): a
+ * larger or slow-drip body is cut there and its connection destroyed rather than kept for more, so a
+ * receiver cannot make Baton buffer an unbounded answer. A body that errors mid-way gives what was read.
+ */
+export async function readCappedBody(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  maxBytes: number,
+  deadline: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= maxBytes || performance.now() > deadline) {
+        body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // A body cut short says nothing more about the outcome than the status already did.
+  }
+  return Buffer.concat(chunks).subarray(0, Math.min(size, maxBytes)).toString('utf8');
 }
 
 /** True when an error (or its cause) is a refusal of the target address. */

@@ -19,7 +19,13 @@ import {
 } from '../store/social-posts.repository.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import type { Channel, OutboundMessage, SendResult } from './channel.js';
-import { blockedReason, checkTargetUrl, guardedAgent, isBlockedAddress } from './http-guard.js';
+import {
+  blockedReason,
+  checkTargetUrl,
+  guardedAgent,
+  isBlockedAddress,
+  readCappedBody,
+} from './http-guard.js';
 import { LogChannel } from './log.channel.js';
 import { SIGNATURE_HEADER, signWebhook, signingSecrets } from './webhook-signature.js';
 
@@ -34,6 +40,8 @@ export interface SocialChannelOptions {
   leaseMs?: number;
   /** Attempts before a post fails for good (default 5). */
   maxAttempts?: number;
+  /** Most of a receiver's answer read (default 64 KiB, as the webhook channel): the rest is not waited for. */
+  maxResponseBytes?: number;
 }
 
 export interface PublishStats {
@@ -85,11 +93,13 @@ export class SocialChannel implements Channel {
     for (const post of due) {
       const campaign = campaigns.get(`${post.workspaceId}\u0000${post.campaignId}`);
       if (campaign?.status === 'paused') {
-        // Paused: the post waits for the resume (checked again on the next ticks).
+        // Paused: the post waits for the resume (checked again on the next ticks). Nothing was tried, so
+        // the claim's attempt is given back: a long pause must not use up the post's retries.
         await finishPost(this.store.db, post.id, {
           status: 'planned',
           retryAt: now + 60_000,
           error: 'campaign paused',
+          attempted: false,
         });
         continue;
       }
@@ -180,7 +190,11 @@ export class SocialChannel implements Channel {
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = (await res.body.text()).slice(0, 2000);
+      const text = await readCappedBody(
+        res.body,
+        this.options.maxResponseBytes ?? 64 * 1024,
+        performance.now() + timeoutMs,
+      );
       const host = checked.url.host;
       if (res.statusCode >= 200 && res.statusCode < 300) {
         return {

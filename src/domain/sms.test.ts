@@ -83,6 +83,9 @@ describe('smsKeyword', () => {
     ['START', 'opt_in'],
     ['unstop', 'opt_in'],
     ['HELP', 'help'],
+    // A "YES" answers a "Reply YES" message; only START and UNSTOP opt back in (Twilio's opt-in keywords).
+    ['YES', null],
+    ['yes!', null],
     ['please stop texting me', null],
     ['Stopping by later', null],
   ])('%j → %s', (body, kind) => {

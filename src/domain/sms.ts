@@ -91,7 +91,9 @@ export const SMS_OPT_OUT_KEYWORDS = [
   'OPTOUT',
   'REVOKE',
 ];
-export const SMS_OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'YES'];
+// Only START and UNSTOP lift an opt-out (Twilio's opt-in keywords). A "YES" answers a message that asked
+// for one ("Reply YES to book"): it is a reply, and opting back in after STOP takes one of these words.
+export const SMS_OPT_IN_KEYWORDS = ['START', 'UNSTOP'];
 export const SMS_HELP_KEYWORDS = ['HELP', 'INFO'];
 
 export type SmsKeyword = 'opt_out' | 'opt_in' | 'help' | null;

@@ -11,6 +11,7 @@ import {
   type SUBSCRIPTION_STATUSES,
 } from '../domain/contact.js';
 import { BatonError } from '../domain/errors.js';
+import { toE164 } from '../domain/sms.js';
 import { removeContactsFromAudiences } from './ads-audiences.repository.js';
 import { checkLimit, decodeCursor, toPage, type Page, type PageRequest } from './cursor.js';
 import type { Store } from './db.js';
@@ -135,7 +136,10 @@ export class ContactsRepository {
               `the contact with email ${JSON.stringify(target.email)} has external_id ${JSON.stringify(target.external_id)}`,
             );
           }
-          return { contact: await updateContact(trx, workspaceId, target, input, now), created: false };
+          return {
+            contact: await updateContact(trx, workspaceId, target, input, now, 'keep_off'),
+            created: false,
+          };
         });
       } catch (e) {
         if (attempt === 0 && uniqueViolationColumn(e)) continue;
@@ -155,7 +159,7 @@ export class ContactsRepository {
           .where('id', '=', id)
           .executeTakeFirst();
         if (!existing) throw BatonError.notFound('contact', id);
-        return updateContact(trx, workspaceId, existing, patch, now);
+        return updateContact(trx, workspaceId, existing, patch, now, 'refuse');
       }),
     );
   }
@@ -257,7 +261,7 @@ async function insertContact(
     lifecycle_stage: input.lifecycle_stage ?? null,
     account_id: (await resolveAccount(trx, workspaceId, input, undefined)) ?? null,
     subscription_status: input.subscription_status ?? 'subscribed',
-    sms_consent: input.sms_consent ? 1 : 0,
+    sms_consent: input.sms_consent && !(await smsOptedOut(trx, workspaceId, input.phone)) ? 1 : 0,
     attributes: toJson(mergeAttributes({}, input.attributes)),
     created_at: now,
     updated_at: now,
@@ -266,12 +270,19 @@ async function insertContact(
   return toContact(row);
 }
 
+/**
+ * What a write asking for SMS consent does when the contact's phone has texted STOP: an explicit update is
+ * refused (the caller asked for something Baton may not do), an upsert — a CRM sync — keeps consent off.
+ */
+type OptedOutConsent = 'refuse' | 'keep_off';
+
 async function updateContact(
   trx: Db,
   workspaceId: string,
   existing: ContactRow,
   patch: ContactInput,
   now: number,
+  optedOut: OptedOutConsent,
 ): Promise<Contact> {
   if (patch.email && patch.email !== existing.email) await refuseErasedEmail(trx, workspaceId, patch.email);
   const next: ContactRow = { ...existing, updated_at: now };
@@ -284,6 +295,18 @@ async function updateContact(
   }
   if (patch.subscription_status !== undefined) next.subscription_status = patch.subscription_status;
   if (patch.sms_consent !== undefined) next.sms_consent = patch.sms_consent ? 1 : 0;
+  // Consent on a number that texted STOP: only the number's START lifts it (the trigger of migration
+  // 20261129T0970 holds the same rule for every other write, CSV imports among them).
+  if (next.sms_consent === 1 && (await smsOptedOut(trx, workspaceId, next.phone))) {
+    if (optedOut === 'refuse' && patch.sms_consent === true) {
+      throw new BatonError(
+        'conflict',
+        `sms_consent: ${next.phone} texted STOP, so it stays off until that number texts START or UNSTOP`,
+        { field: 'sms_consent' },
+      );
+    }
+    next.sms_consent = 0;
+  }
   const attributes = mergeAttributes(fromJson(existing.attributes, {}), patch.attributes);
   next.attributes = attributes;
   const account = await resolveAccount(trx, workspaceId, patch, existing);
@@ -296,6 +319,15 @@ async function updateContact(
     .where('id', '=', existing.id)
     .execute();
   return toContact(next);
+}
+
+/** Whether `phone` (as stored) has texted STOP to the workspace and not START since. */
+async function smsOptedOut(db: Db, workspaceId: string, phone: string | null | undefined): Promise<boolean> {
+  const e164 = phone ? toE164(phone) : undefined;
+  if (!e164?.ok) return false;
+  const r = await sql<{ one: number }>`select 1 as one from sms_opt_outs
+    where workspace_id = ${workspaceId} and phone = ${e164.value}`.execute(db);
+  return r.rows.length > 0;
 }
 
 /**

@@ -294,7 +294,13 @@ export async function finishPost(
   id: string,
   outcome:
     | { status: 'sent'; at: number; details: Record<string, unknown> }
-    | { status: 'planned'; retryAt: number; error: string }
+    | {
+        status: 'planned';
+        retryAt: number;
+        error: string;
+        /** False when the claim tried nothing (a paused campaign): the claim's attempt is given back. */
+        attempted?: boolean;
+      }
     | { status: 'failed' | 'cancelled'; error: string },
 ): Promise<void> {
   const base = db.updateTable('social_posts').where('id', '=', id);
@@ -309,7 +315,14 @@ export async function finishPost(
       })
       .execute();
   } else if (outcome.status === 'planned') {
-    await base.set({ status: 'planned', lease_until: outcome.retryAt, last_error: outcome.error }).execute();
+    await base
+      .set((eb) => ({
+        status: 'planned',
+        lease_until: outcome.retryAt,
+        last_error: outcome.error,
+        ...(outcome.attempted === false ? { attempts: eb('attempts', '-', 1) } : {}),
+      }))
+      .execute();
   } else {
     await base.set({ status: outcome.status, lease_until: null, last_error: outcome.error }).execute();
   }

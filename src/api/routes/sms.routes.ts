@@ -1,6 +1,7 @@
 // SMS provider callbacks (Twilio-compatible, no API key: each request carries X-Twilio-Signature, checked
 // against the auth token and the URL the provider called). POST /sms/inbound/:workspaceId takes replies
-// (STOP and the other opt-out keywords withdraw SMS consent, START restores it, anything else is a reply);
+// (STOP and the other opt-out keywords opt the number out, START or UNSTOP opts it back in, anything else —
+// YES too — is a reply);
 // POST /sms/status/:touchId records delivery. A request whose signature does not verify changes nothing.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,6 +1,9 @@
-// What SMS traffic from the provider does to the store: opt-out and opt-in replies change the contact's
-// SMS consent (never their email subscription), other replies count as `replied` on the latest SMS touch,
-// and status callbacks record delivery (`delivered`) or its failure (`failed`) on the touch once.
+// What SMS traffic from the provider does to the store: an opt-out reply records the phone number as opted
+// out (sms_opt_outs) and withdraws the SMS consent of its contacts (never their email subscription) until
+// the number texts START or UNSTOP, which lifts the record and restores consent; while the record stands no
+// other write can give those contacts consent (the trigger of migration 20261129T0970). Other replies,
+// "YES" among them, count as `replied` on the latest SMS touch, and status callbacks record delivery
+// (`delivered`) or its failure (`failed`) on the touch once.
 import { sql } from 'kysely';
 import { smsKeyword, toE164, type SmsKeyword } from '../../domain/sms.js';
 import type { Store } from '../../store/db.js';
@@ -44,6 +47,15 @@ export async function applyInboundSms(
   if (!from.ok) return { keyword: null, contacts: 0 };
   const keyword = smsKeyword(msg.body);
   return store.db.transaction().execute(async (trx) => {
+    // The number's opt-out stands even when no contact has it yet: a contact created later with it starts
+    // without consent. The record is lifted before consent is restored, or the trigger would refuse it.
+    if (keyword === 'opt_out') {
+      await sql`insert into sms_opt_outs (workspace_id, phone, opted_out_at, keyword)
+        values (${ws}, ${from.value}, ${now}, ${msg.body.trim().toUpperCase().slice(0, 20)})
+        on conflict (workspace_id, phone) do nothing`.execute(trx);
+    } else if (keyword === 'opt_in') {
+      await sql`delete from sms_opt_outs where workspace_id = ${ws} and phone = ${from.value}`.execute(trx);
+    }
     const ids = await contactsByPhone({ ...store, db: trx }, ws, from.value);
     if (ids.length === 0) return { keyword, contacts: 0 };
     const events: NewEvent[] = [];
