@@ -178,19 +178,23 @@ export class EmailChannel implements Channel {
       }
     }
 
+    // The read above is only a hint: other workers send from the same senders. Each sender's share is
+    // reserved in the store before anything leaves, and what the store does not grant waits.
+    const going = await this.reserve(ws, prepared, now, results, notAttempted);
+
     // The click targets and the Message-ID are on the touch before the message leaves.
     await this.storeDetails(
-      prepared.map((p) => ({ id: p.m.touchId, messageId: p.mail.messageId!, details: p.details })),
+      going.map((p) => ({ id: p.m.touchId, messageId: p.mail.messageId!, details: p.details })),
       context.previousDetails,
     );
 
-    const used = new Map<string, number>();
+    // Reserved sends that did not go are given back; a hard bounce counts, as the receiver saw it.
+    const unsent = new Map<string, number>();
     const bounced: Array<{ to: string; error: string }> = [];
     await Promise.all(
-      prepared.map(async (p) => {
+      going.map(async (p) => {
         try {
           await this.transportOf(p.sender).sendMail(p.mail);
-          used.set(p.sender.id, (used.get(p.sender.id) ?? 0) + 1);
           results[p.i] = {
             status: 'sent',
             details: { sender: p.sender.email, message_id: p.details.message_id },
@@ -198,18 +202,24 @@ export class EmailChannel implements Channel {
         } catch (e) {
           const outcome = classifySmtpError(e);
           if (outcome.kind === 'bounce') {
-            used.set(p.sender.id, (used.get(p.sender.id) ?? 0) + 1);
             results[p.i] = { status: 'failed', error: outcome.error, bounce: 'hard' };
             bounced.push({ to: p.to, error: outcome.error });
             return;
           }
+          unsent.set(p.sender.id, (unsent.get(p.sender.id) ?? 0) + 1);
           this.throttle.release(p.domain, now);
+          if (outcome.kind === 'failed') {
+            // The sender, its credentials or this message was refused: the touch fails, the contact is
+            // neither bounced nor suppressed.
+            results[p.i] = { status: 'failed', error: outcome.error };
+            return;
+          }
           const retryAfterMs = outcome.throttle ? this.throttle.slowDown(p.domain, now) : undefined;
           results[p.i] = { status: 'retry', error: outcome.error, ...(retryAfterMs ? { retryAfterMs } : {}) };
         }
       }),
     );
-    await this.senders.addUsage(ws, used, now).catch(() => undefined);
+    await this.senders.releaseUsage(ws, unsent, now).catch(() => undefined);
     const hour = Math.floor(now / HOUR_MS);
     if (this.prunedHour.get(ws) !== hour) {
       this.prunedHour.set(ws, hour);
@@ -225,6 +235,51 @@ export class EmailChannel implements Channel {
         .catch(() => undefined);
     }
     await this.refundAttempts(ws, notAttempted).catch(() => undefined);
+  }
+
+  /**
+   * Reserves each sender's prepared sends in `email_sender_usage` (atomically, against its hourly rate and
+   * warmed-up daily limit) and returns the messages that may go. The rest are held back like any other
+   * throttled touch: `retry` at the next hour, claim refunded.
+   */
+  private async reserve(
+    ws: string,
+    prepared: Prepared[],
+    now: number,
+    results: SendResult[],
+    notAttempted: string[],
+  ): Promise<Prepared[]> {
+    const bySender = new Map<string, Prepared[]>();
+    for (const p of prepared) {
+      const list = bySender.get(p.sender.id);
+      if (list) list.push(p);
+      else bySender.set(p.sender.id, [p]);
+    }
+    const going: Prepared[] = [];
+    for (const list of bySender.values()) {
+      const sender = list[0]!.sender;
+      let granted = 0;
+      let error = `${sender.email} reached its hourly rate or daily limit (other workers sent from it)`;
+      try {
+        granted = await this.senders.reserveUsage(ws, sender.id, list.length, now, {
+          hour: sender.hourlyRate,
+          day: effectiveDailyLimit(sender, now),
+        });
+      } catch (e) {
+        error = `could not reserve the sender's usage: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      going.push(...list.slice(0, granted));
+      for (const p of list.slice(granted)) {
+        this.throttle.release(p.domain, now);
+        notAttempted.push(p.m.touchId);
+        results[p.i] = {
+          status: 'retry',
+          error,
+          retryAfterMs: (Math.floor(now / HOUR_MS) + 1) * HOUR_MS - now,
+        };
+      }
+    }
+    return going;
   }
 
   /** The sender for one touch: its earlier sender when it still has room (same Message-ID on retry), else the next in rotation. */

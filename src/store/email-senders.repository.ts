@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { BatonError, zodIssues } from '../domain/errors.js';
 import { senderInputSchema, type Sender, type SenderInput } from '../domain/email-sender.js';
-import type { Store } from './db.js';
+import { isPostgres, type Store } from './db.js';
 import { newId } from './ids.js';
 import type { Database } from './schema.js';
 import { isSealedUnderCurrent, secretKeysOf, seal, unseal, type SecretKeys } from './secret-box.js';
@@ -165,28 +165,69 @@ export class EmailSendersRepository {
     return out;
   }
 
-  /** Adds sends to the current hour and day of each sender. */
-  async addUsage(workspaceId: string, counts: Map<string, number>, now: number): Promise<void> {
-    const rows = [...counts].flatMap(([sender_id, count]) =>
-      count > 0
-        ? [hourWindow(now), dayWindow(now)].map((window) => ({
-            workspace_id: workspaceId,
-            sender_id,
-            window,
-            count,
-          }))
-        : [],
-    );
-    if (rows.length === 0) return;
-    await this.store.db
-      .insertInto('email_sender_usage')
-      .values(rows)
-      .onConflict((oc) =>
-        oc
-          .columns(['sender_id', 'window'])
-          .doUpdateSet({ count: sql<number>`email_sender_usage.count + excluded.count` }),
-      )
-      .execute();
+  /**
+   * Reserves up to `n` sends for one sender in the current hour and day, never past `limits`, and returns
+   * how many were granted. The two counters are read under a row lock (PostgreSQL `FOR UPDATE`, SQLite's
+   * `BEGIN IMMEDIATE`) and raised in the same transaction, so workers reserving at once never overrun a
+   * limit together. Reserve before sending; give back what did not go with `releaseUsage`.
+   */
+  async reserveUsage(
+    workspaceId: string,
+    senderId: string,
+    n: number,
+    now: number,
+    limits: { hour: number; day: number },
+  ): Promise<number> {
+    if (n <= 0) return 0;
+    // Always the same order (day, then hour), so two reservations never wait on each other's second row.
+    const windows = [dayWindow(now), hourWindow(now)];
+    return this.store.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('email_sender_usage')
+        .values(
+          windows.map((window) => ({ workspace_id: workspaceId, sender_id: senderId, window, count: 0 })),
+        )
+        .onConflict((oc) => oc.columns(['sender_id', 'window']).doNothing())
+        .execute();
+      let q = trx
+        .selectFrom('email_sender_usage')
+        .select(['window', 'count'])
+        .where('sender_id', '=', senderId)
+        .where('window', 'in', windows)
+        .orderBy('window');
+      if (isPostgres(this.store.db)) q = q.forUpdate();
+      const rows = await q.execute();
+      const count = (w: string): number => Number(rows.find((r) => r.window === w)?.count ?? 0);
+      const granted = Math.max(
+        0,
+        Math.min(n, limits.day - count(windows[0]!), limits.hour - count(windows[1]!)),
+      );
+      if (granted > 0) {
+        await trx
+          .updateTable('email_sender_usage')
+          .set({ count: sql<number>`${sql.ref('count')} + ${granted}` })
+          .where('sender_id', '=', senderId)
+          .where('window', 'in', windows)
+          .execute();
+      }
+      return granted;
+    });
+  }
+
+  /** Gives back reserved sends that did not go (retried, refused before reaching the recipient). */
+  async releaseUsage(workspaceId: string, counts: Map<string, number>, now: number): Promise<void> {
+    for (const [senderId, n] of counts) {
+      if (n <= 0) continue;
+      await this.store.db
+        .updateTable('email_sender_usage')
+        .set({
+          count: sql<number>`CASE WHEN ${sql.ref('count')} > ${n} THEN ${sql.ref('count')} - ${n} ELSE 0 END`,
+        })
+        .where('workspace_id', '=', workspaceId)
+        .where('sender_id', '=', senderId)
+        .where('window', 'in', [hourWindow(now), dayWindow(now)])
+        .execute();
+    }
   }
 
   /** Drops the counts of past hours and days (only the current ones are ever read). */

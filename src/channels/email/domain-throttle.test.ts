@@ -27,14 +27,16 @@ describe('DomainThrottle', () => {
 });
 
 describe('classifySmtpError', () => {
-  it('retries 4xx and lost connections, bounces 5xx, throttles on 421/450', () => {
+  it('retries 4xx and lost connections, bounces a 5xx to RCPT TO, throttles on 421/450', () => {
     expect(classifySmtpError({ responseCode: 451, response: '451 try later' })).toMatchObject({
       kind: 'retry',
       throttle: false,
     });
     expect(classifySmtpError({ responseCode: 421 })).toMatchObject({ kind: 'retry', throttle: true });
     expect(classifySmtpError({ responseCode: 450 })).toMatchObject({ kind: 'retry', throttle: true });
-    expect(classifySmtpError({ responseCode: 550, response: '550 no such user' })).toMatchObject({
+    expect(
+      classifySmtpError({ responseCode: 550, response: '550 no such user', command: 'RCPT TO' }),
+    ).toMatchObject({
       kind: 'bounce',
       code: 550,
     });

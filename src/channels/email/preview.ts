@@ -1,10 +1,10 @@
 // The render previews (`POST /api/v1/templates/:id/render`, `POST /api/v1/content/render`): a template, or a
 // step's unsaved inline content, rendered for one contact exactly as the channel would send it, except that
-// links go straight to their target (there is no touch to track).
+// links go straight to their target (there is no touch to track) and the unsubscribe link is inert
+// (`PREVIEW_UNSUBSCRIBE_PATH`): a marketer clicking it in the preview must not unsubscribe the contact.
 import {
   compileEmail,
   renderEmail,
-  signToken,
   type EmailParts,
   type RenderedEmail,
   type TemplateKind,
@@ -15,6 +15,9 @@ import { EmailSendersRepository } from '../../store/email-senders.repository.js'
 import { fromJson } from '../../store/json.js';
 import { TemplatesRepository } from '../../store/templates.repository.js';
 import { textCompanionOf } from '../email.channel.js';
+
+/** The preview's unsubscribe link: no signed token, so the unsubscribe routes answer 404 and change nothing. */
+export const PREVIEW_UNSUBSCRIBE_PATH = '/u/preview';
 
 export interface PreviewInput {
   contact_id: string;
@@ -144,7 +147,7 @@ async function renderPreview(
   });
   const utm = (campaign?.spec.utm as Record<string, string> | undefined) ?? {};
   const stepId = step?.id ?? input.step_id;
-  const unsubscribe = `${env.publicUrl}/u/${signToken(env.secret, { kind: 'unsubscribe', contactId: contact.id, touchId: null })}`;
+  const unsubscribe = `${env.publicUrl}${PREVIEW_UNSUBSCRIBE_PATH}`;
   return renderEmail(
     compiled,
     {
