@@ -263,6 +263,24 @@ describe('alwaysOnPacing', () => {
     });
   });
 
+  it('paces the launch month from the launch, against a pro-rated target', () => {
+    // Launched 20 January with 100 a month; 30 conversions by the 24th, seen on the 25th. January after
+    // the launch is 12 of its 31 days: target 100 × 12/31 = 38.71, 5 of the 12 days elapsed, expected
+    // 38.71 × 5/12 = 16.13, projected 30 × 12/5 = 72 (a pace of about 180 a month): on track.
+    const [jan] = alwaysOnPacing({
+      monthlyTarget: 100,
+      programStart: Date.UTC(2027, 0, 20),
+      now: Date.UTC(2027, 0, 25),
+      series: [{ at: Date.UTC(2027, 0, 24), actual: 30 }],
+    });
+    expect(jan!.periodStart).toBe(Date.UTC(2027, 0, 20));
+    expect(jan!.target).toBeCloseTo((100 * 12) / 31, 9);
+    expect(jan!.elapsedFraction).toBeCloseTo(5 / 12, 12);
+    expect(jan!.expectedToDate).toBeCloseTo((100 * 5) / 31, 9);
+    expect(jan!.projectedFinal).toBeCloseTo(72, 9);
+    expect(jan!.status).toBe('on_track');
+  });
+
   it('uses the program time zone for month boundaries', () => {
     // 2027-02-01T03:00Z is still January in New York.
     const months = alwaysOnPacing({

@@ -287,7 +287,11 @@ export interface AlwaysOnInput {
 /**
  * Always-on programs have no end: each calendar month (in the program's zone) is paced against its
  * own target, from the cumulative series re-based at the month's start (the last point before it).
- * Months run from the program start's month to the month containing `now`.
+ * Months run from the program start's month to the month containing `now`. The first month is paced
+ * from the program start, not from the 1st: its period starts at the launch and its target is the
+ * month's target pro-rated by the share of the month left after the launch (a program launched on
+ * 20 January with 100 a month is expected to bring 100 × 12/31 in January), so a launch mid-month is
+ * not judged on days it did not run.
  */
 export function alwaysOnPacing(input: AlwaysOnInput): PeriodPacing[] {
   const zone = input.timezone ?? 'UTC';
@@ -310,12 +314,14 @@ export function alwaysOnPacing(input: AlwaysOnInput): PeriodPacing[] {
   const out: PeriodPacing[] = [];
   for (let month = start.startOf('month'); month.toMillis() <= input.now; month = month.plus({ months: 1 })) {
     const period = month.toFormat('yyyy-MM');
-    const periodStart = month.toMillis();
+    const monthStart = month.toMillis();
     const periodEnd = month.plus({ months: 1 }).toMillis();
-    const target =
+    const periodStart = Math.max(monthStart, input.programStart);
+    const monthTarget =
       typeof input.monthlyTarget === 'number' ? input.monthlyTarget : input.monthlyTarget[period];
-    if (target === undefined)
+    if (monthTarget === undefined)
       throw BatonError.invalid([{ path: `monthlyTarget.${period}`, message: 'every month needs a target' }]);
+    const target = (monthTarget * (periodEnd - periodStart)) / (periodEnd - monthStart);
     const base = cumulativeAt(periodStart - 1);
     const inMonth = series
       .filter((p) => p.at >= periodStart && p.at < periodEnd)
