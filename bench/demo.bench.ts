@@ -39,7 +39,7 @@ export async function run(args: string[]): Promise<void> {
     );
     for (const l of lines)
       if (
-        /interval (contains|misses)|^Campaign|chance to be best|: (winner|keep testing|no difference)/.test(
+        /interval (contains|misses)|^Campaign|chance to be best|: (winner|keep testing|no difference|inconclusive)/.test(
           l.trim(),
         )
       )

@@ -155,6 +155,63 @@ describe('goalPacing', () => {
     expect(() => goalPacing(base(over))).toThrow(path);
   });
 
+  // 20 deals of $50,000 halfway through the window: $1,000,000 in, projected $2,000,000. The total is a
+  // compound Poisson sum, so its limits are Fay & Feuer's (1997) for a weighted Poisson sum, with
+  // y = Σw = 1,000,000, v = Σw² = 20 × 50,000² = 5e10, w_M = 50,000:
+  //   lower = v/(2y) · χ²(0.025; 2y²/v = 40) = 25,000 × 24.433 = 610,825
+  //   upper = (v + w_M²)/(2(y + w_M)) · χ²(0.975; 2(y + w_M)²/(v + w_M²) = 42) = 25,000 × 61.777 = 1,544,425
+  // (χ² quantiles from the standard table, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.4). That is 50,000 ×
+  // Garwood's limits for 20 events (12.22, 30.89): −39% / +54% on the pace, like the count goal. The
+  // remaining half adds the pace again: interval 1,000,000 + [610,825, 1,544,425].
+  const deals = (unit: number): PacingInput =>
+    base({
+      target: 2_500_000 * unit,
+      measure: 'value',
+      series: Array.from({ length: 20 }, (_, i) => ({
+        at: START + (i + 1) * DAY * 0.9,
+        actual: (i + 1) * 50_000 * unit,
+      })),
+    });
+
+  it('gives a value goal a compound Poisson interval over its deals, not a count of dollars', () => {
+    const r = goalPacing(deals(1));
+    expect(r.projectedFinal).toBeCloseTo(2_000_000, 6);
+    expect(r.projectedInterval.lower / 1_610_825).toBeCloseTo(1, 3);
+    expect(r.projectedInterval.upper / 2_544_425).toBeCloseTo(1, 3);
+    // The interval reaches the $2.5M target, so the short projection is at risk, not off track.
+    expect(r.status).toBe('at_risk');
+  });
+
+  it('gives the same value interval in cents as in dollars, times 100', () => {
+    const dollars = goalPacing(deals(1));
+    const cents = goalPacing(deals(100));
+    expect(cents.projectedInterval.lower / (100 * dollars.projectedInterval.lower)).toBeCloseTo(1, 12);
+    expect(cents.projectedInterval.upper / (100 * dollars.projectedInterval.upper)).toBeCloseTo(1, 12);
+    expect(cents.status).toBe(dollars.status);
+  });
+
+  it('widens a value interval when the same total comes from uneven deals', () => {
+    // Same $1,000,000 from 20 deals, one of them $525,000: Σw² grows, so the pace is less certain.
+    const even = goalPacing(deals(1));
+    const values = [525_000, ...Array.from({ length: 19 }, () => 25_000)];
+    let total = 0;
+    const uneven = goalPacing(
+      base({
+        target: 2_500_000,
+        measure: 'value',
+        series: values.map((v, i) => ({ at: START + (i + 1) * DAY * 0.9, actual: (total += v) })),
+      }),
+    );
+    expect(uneven.projectedFinal).toBeCloseTo(2_000_000, 6);
+    expect(uneven.projectedInterval.lower).toBeLessThan(even.projectedInterval.lower);
+    expect(uneven.projectedInterval.upper).toBeGreaterThan(even.projectedInterval.upper);
+  });
+
+  it('leaves a value interval open above before any value is in', () => {
+    const r = goalPacing(base({ measure: 'value', series: [] }));
+    expect(r.projectedInterval).toEqual({ lower: 0, upper: Number.POSITIVE_INFINITY });
+  });
+
   it('property: the projection interval contains the projection, nothing is NaN', () => {
     fc.assert(
       fc.property(
@@ -204,6 +261,24 @@ describe('alwaysOnPacing', () => {
       status: 'on_track',
       costPerResult: 3,
     });
+  });
+
+  it('paces the launch month from the launch, against a pro-rated target', () => {
+    // Launched 20 January with 100 a month; 30 conversions by the 24th, seen on the 25th. January after
+    // the launch is 12 of its 31 days: target 100 × 12/31 = 38.71, 5 of the 12 days elapsed, expected
+    // 38.71 × 5/12 = 16.13, projected 30 × 12/5 = 72 (a pace of about 180 a month): on track.
+    const [jan] = alwaysOnPacing({
+      monthlyTarget: 100,
+      programStart: Date.UTC(2027, 0, 20),
+      now: Date.UTC(2027, 0, 25),
+      series: [{ at: Date.UTC(2027, 0, 24), actual: 30 }],
+    });
+    expect(jan!.periodStart).toBe(Date.UTC(2027, 0, 20));
+    expect(jan!.target).toBeCloseTo((100 * 12) / 31, 9);
+    expect(jan!.elapsedFraction).toBeCloseTo(5 / 12, 12);
+    expect(jan!.expectedToDate).toBeCloseTo((100 * 5) / 31, 9);
+    expect(jan!.projectedFinal).toBeCloseTo(72, 9);
+    expect(jan!.status).toBe('on_track');
   });
 
   it('uses the program time zone for month boundaries', () => {

@@ -2,7 +2,7 @@
 import { DateTime } from 'luxon';
 import { BatonError, type FieldIssue } from '../domain/errors.js';
 import type { Interval } from './experiments/arms.js';
-import { poissonInterval } from './stats/poisson.js';
+import { poissonInterval, weightedPoissonInterval } from './stats/poisson.js';
 
 /** Cumulative actual (conversions, converters or value) observed at epoch ms `at`. */
 export interface PacingPoint {
@@ -24,12 +24,20 @@ export type PacingStatus = 'not_started' | 'on_track' | 'at_risk' | 'off_track' 
 /** Status thresholds (docs/decisions/0004): projected ≥ target on track; ≥ atRisk × target at risk. */
 export const AT_RISK_SHARE = 0.8;
 
+export type PacingMeasure = 'count' | 'value';
+
 export interface PacingInput {
   target: number;
   windowStart: number;
   windowEnd: number;
   series: PacingPoint[];
   now: number;
+  /**
+   * What the series adds up: `count` (default) counts events (conversions, converters); `value` sums
+   * an amount per event (value, pipeline created, revenue won), each step of the series being one
+   * conversion's value (conversions at the same instant form one step).
+   */
+  measure?: PacingMeasure;
   /** Shape of expected progress; linear over the window when absent. */
   referenceCurve?: CurvePoint[];
   /** Total budget (for the projected cost per result). */
@@ -54,8 +62,9 @@ export interface PacingResult {
   pace: number | null;
   projectedFinal: number;
   /**
-   * Interval for the final at the current pace (Garwood limits on the pace; see decision 0004).
-   * Before anything is expected (at the window start) the upper end is Infinity (JSON null).
+   * Interval for the final at the current pace (Garwood limits on the pace for a count, Fay–Feuer
+   * limits for a value; see decision 0004). Before anything is expected (at the window start), or
+   * for a value goal before any value is in, the upper end is Infinity (JSON null).
    */
   projectedInterval: Interval;
   /** projected final / target */
@@ -157,11 +166,32 @@ function validate(input: PacingInput): void {
   if (issues.length > 0) throw BatonError.invalid(issues);
 }
 
+/** Fay–Feuer limits for a cumulative value series: each step is one conversion's value. */
+function valueLimits(seen: PacingPoint[], alpha: number): { lower: number; upper: number } {
+  let previous = 0;
+  let sum = 0;
+  let sumOfSquares = 0;
+  let maxWeight = 0;
+  for (const p of seen) {
+    const step = p.actual - previous;
+    previous = p.actual;
+    if (step <= 0) continue;
+    sum += step;
+    sumOfSquares += step * step;
+    maxWeight = Math.max(maxWeight, step);
+  }
+  return weightedPoissonInterval(sum, sumOfSquares, maxWeight, alpha);
+}
+
 /**
  * Pacing of a cumulative goal at `now`. Expected progress follows the reference curve F (linear,
  * F(u) = u, without one). The projection extrapolates the pace: final = actual / F(u), and its
  * interval applies Garwood's exact Poisson limits to the count so far, scaled the same way
- * (the uncertainty of the pace). Status: met once actual ≥ target; before the window, not started;
+ * (the uncertainty of the pace). A value goal's total is a compound Poisson sum (a Poisson number of
+ * conversions, each with its own value), not a count: its limits are Fay & Feuer's gamma interval for
+ * a weighted Poisson sum over the conversion values so far (`weightedPoissonInterval`), which is
+ * Garwood's scaled by the value when every conversion is worth the same, and does not depend on the
+ * currency unit. Status: met once actual ≥ target; before the window, not started;
  * after it, met or missed; otherwise on track when the projection reaches the target, at risk when
  * it reaches `atRiskShare` of it or the interval still reaches the target, off track below.
  */
@@ -191,7 +221,8 @@ export function goalPacing(input: PacingInput): PacingResult {
     projectedInterval = { lower: actualToDate, upper: Number.POSITIVE_INFINITY };
   } else {
     const remainingPerUnit = (1 - expectedShare) / expectedShare;
-    const limits = poissonInterval(actualToDate, alpha);
+    const limits =
+      input.measure === 'value' ? valueLimits(seen, alpha) : poissonInterval(actualToDate, alpha);
     projectedFinal = actualToDate * (1 + remainingPerUnit);
     projectedInterval = {
       lower: actualToDate + limits.lower * remainingPerUnit,
@@ -247,6 +278,8 @@ export interface AlwaysOnInput {
   timezone?: string;
   /** Spend per `YYYY-MM`, for the cost per result of each month. */
   monthlySpend?: Record<string, number>;
+  /** What the series adds up (see `PacingInput.measure`). */
+  measure?: PacingMeasure;
   alpha?: number;
   atRiskShare?: number;
 }
@@ -254,7 +287,11 @@ export interface AlwaysOnInput {
 /**
  * Always-on programs have no end: each calendar month (in the program's zone) is paced against its
  * own target, from the cumulative series re-based at the month's start (the last point before it).
- * Months run from the program start's month to the month containing `now`.
+ * Months run from the program start's month to the month containing `now`. The first month is paced
+ * from the program start, not from the 1st: its period starts at the launch and its target is the
+ * month's target pro-rated by the share of the month left after the launch (a program launched on
+ * 20 January with 100 a month is expected to bring 100 × 12/31 in January), so a launch mid-month is
+ * not judged on days it did not run.
  */
 export function alwaysOnPacing(input: AlwaysOnInput): PeriodPacing[] {
   const zone = input.timezone ?? 'UTC';
@@ -277,12 +314,14 @@ export function alwaysOnPacing(input: AlwaysOnInput): PeriodPacing[] {
   const out: PeriodPacing[] = [];
   for (let month = start.startOf('month'); month.toMillis() <= input.now; month = month.plus({ months: 1 })) {
     const period = month.toFormat('yyyy-MM');
-    const periodStart = month.toMillis();
+    const monthStart = month.toMillis();
     const periodEnd = month.plus({ months: 1 }).toMillis();
-    const target =
+    const periodStart = Math.max(monthStart, input.programStart);
+    const monthTarget =
       typeof input.monthlyTarget === 'number' ? input.monthlyTarget : input.monthlyTarget[period];
-    if (target === undefined)
+    if (monthTarget === undefined)
       throw BatonError.invalid([{ path: `monthlyTarget.${period}`, message: 'every month needs a target' }]);
+    const target = (monthTarget * (periodEnd - periodStart)) / (periodEnd - monthStart);
     const base = cumulativeAt(periodStart - 1);
     const inMonth = series
       .filter((p) => p.at >= periodStart && p.at < periodEnd)
@@ -294,6 +333,7 @@ export function alwaysOnPacing(input: AlwaysOnInput): PeriodPacing[] {
       series: [{ at: periodStart, actual: 0 }, ...inMonth],
       now: input.now,
       spend: input.monthlySpend?.[period],
+      measure: input.measure,
       alpha: input.alpha,
       atRiskShare: input.atRiskShare,
     });

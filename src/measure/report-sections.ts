@@ -6,6 +6,7 @@ import {
   twoProportionTest,
   type AutoWinnerRecord,
   type TwoProportionResult,
+  type Verdict,
   type WinnerDecision,
 } from './experiments/index.js';
 import { rate, type Funnel, type FunnelStage, type Rate } from './funnel.js';
@@ -27,7 +28,8 @@ export interface ExperimentSection {
   metric: FunnelStage;
   control: string;
   arms: ExperimentArm[];
-  recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
+  /** `decideWinner`'s verdict; `inconclusive` once the test is due without evidence either way. */
+  recommendation: Verdict | null;
   winner: string | null;
   reason: string;
   decision: WinnerDecision | null;

@@ -8,6 +8,8 @@ import type { CampaignReport } from './report.js';
 const num = (x: number, digits = 2): string =>
   Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : x.toFixed(digits)) : x > 0 ? '∞' : '−∞';
 const pct = (x: number | null, digits = 1): string => (x === null ? '—' : `${(x * 100).toFixed(digits)}%`);
+/** A difference of two rates, in percentage points: 0.1 − 0.2 is −10 points, not −10%. */
+const points = (x: number, digits = 2): string => `${(x * 100).toFixed(digits)} pp`;
 const rateText = (r: Rate): string =>
   r.value === null ? `— (0 ${r.of})` : `${pct(r.value)} (${r.numerator}/${r.denominator} ${r.of})`;
 const interval = (i: Interval, f: (x: number) => string): string => `[${f(i.lower)}, ${f(i.upper)}]`;
@@ -196,7 +198,7 @@ export function formatReport(report: CampaignReport): string[] {
       out.push(
         `    ${pad(arm.variant, 10)} ${rateText(arm.rate)}` +
           (cmp
-            ? `  diff ${pct(cmp.difference, 2)} ${interval(cmp.interval, (v) => pct(v, 2))} p=${cmp.pValue.toFixed(3)}`
+            ? `  diff ${points(cmp.difference)} ${interval(cmp.interval, (v) => points(v))} p=${cmp.pValue.toFixed(3)}`
             : '') +
           (best !== undefined ? `  chance to be best ${pct(best, 0)}` : ''),
       );
@@ -212,7 +214,7 @@ export function formatReport(report: CampaignReport): string[] {
       `  treatment ${pct(l.treatmentRate, 2)} (${l.treatment.converted}/${l.treatment.n}) vs holdout ${pct(l.holdoutRate, 2)} (${l.holdout.converted}/${l.holdout.n}); ${l.basis}`,
     );
     out.push(
-      `  absolute lift ${pct(l.absoluteLift.estimate, 2)} ${interval(l.absoluteLift.interval, (v) => pct(v, 2))}, p=${l.pValue.toFixed(4)}${l.significant ? ' (significant)' : ' (not significant)'}`,
+      `  absolute lift ${points(l.absoluteLift.estimate)} ${interval(l.absoluteLift.interval, (v) => points(v))}, p=${l.pValue.toFixed(4)}${l.significant ? ' (significant)' : ' (not significant)'}`,
     );
     out.push(
       l.relativeLift

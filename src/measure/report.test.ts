@@ -172,6 +172,8 @@ describe('buildReport', () => {
     expect(r.lift.treatment).toEqual({ n: 4, converted: 2, value: 100 });
     expect(r.lift.holdout).toEqual({ n: 2, converted: 1, value: 10 });
     expect(r.lift.absoluteLift.estimate).toBe(0);
+    // 2/4 vs 1/2: both 50%, so the difference of the rates is 0 percentage points (not "0%" of anything).
+    expect(formatReport(r).join('\n')).toContain('absolute lift 0.00 pp [');
     const noHoldout = buildReport(
       input({ enrollments: input().enrollments.filter((e) => e.arm === 'treatment') }),
     );
@@ -256,6 +258,30 @@ describe('buildReport', () => {
       ['a', 0],
       ['b', 1],
     ]);
+  });
+
+  it('calls a tiny test inconclusive once over and prints its difference in points', () => {
+    // intro's variant a went to c1, c2 and c3, of whom c1 and c2 converted after it (days 2 and 3); b to c4,
+    // who did not: 2/3 = 66.67% vs 0/1 = 0%, a difference of −66.67 percentage points. Four contacts cannot
+    // show a difference or its absence, so after the window the fallback (a) goes as "inconclusive".
+    const ab = {
+      sequence: [{ id: 'intro', channel: 'email', variants: [{ id: 'a' }, { id: 'b' }] }],
+      measurement: {
+        holdout_percent: 20,
+        experiments: [{ id: 'subject', step: 'intro', metric: 'converted' }],
+      },
+    };
+    const touches = ['c1', 'c2', 'c3', 'c4'].map((c, i) => ({
+      ...sent(`t${i}`, c, 'intro', day(1)),
+      variantId: i < 3 ? 'a' : 'b',
+    }));
+    const r = buildReport(input({ touches, now: day(12) }, ab));
+    expect(r.experiments[0]).toMatchObject({ recommendation: 'inconclusive', winner: null });
+    expect(r.experiments[0]!.decision?.chosenVariant).toBe('a');
+    const text = formatReport(r).join('\n');
+    expect(text).toContain('diff -66.67 pp [');
+    expect(text).toContain('inconclusive');
+    expect(text).not.toMatch(/diff -66\.67%/);
   });
 
   it('prints every section and writes JSON without NaN or Infinity', () => {

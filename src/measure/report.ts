@@ -32,6 +32,7 @@ import {
   goalPacing,
   referenceCurveFromSeries,
   type CurvePoint,
+  type PacingMeasure,
   type PacingPoint,
   type PacingResult,
   type PeriodPacing,
@@ -193,6 +194,11 @@ export function goalSeries(
   return out;
 }
 
+/** Money goals sum a value per conversion (a compound Poisson total); the others count events. */
+function pacingMeasure(metric: NonNullable<CampaignSpec['goal']>['metric']): PacingMeasure {
+  return metric === 'value' || metric === 'pipeline_created' || metric === 'revenue_won' ? 'value' : 'count';
+}
+
 function windowOf(plan: ReportPlan): { start: number; end: number | null; zone: string } | null {
   if (!plan.window) return null;
   const zone = plan.window.timezone;
@@ -318,6 +324,7 @@ export function buildReport(input: ReportInput): CampaignReport {
               now,
               timezone: window.zone,
               monthlySpend: Object.keys(monthly).length > 0 ? monthly : undefined,
+              measure: pacingMeasure(goal.metric),
             }),
           };
   } else if (window.end === null) pacing = unavailable('the campaign window has no end');
@@ -345,6 +352,7 @@ export function buildReport(input: ReportInput): CampaignReport {
       referenceCurve,
       budget: budget?.amount,
       spend: totalSpend,
+      measure: pacingMeasure(goal.metric),
     });
     pacing = { available: true, kind: 'window', reference, ...result };
   }

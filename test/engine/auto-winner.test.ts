@@ -225,7 +225,7 @@ describe.each(dialects)('auto-winner hold-back through the engine on %s', (diale
     await endCampaign(store, ws, 'subject-test', clock.now(), { onEnded: closeCampaign });
   });
 
-  it('sends the fallback to the held contacts when the test shows no difference (a later step)', async () => {
+  it('sends the fallback to the held contacts when the test is inconclusive (a later step)', async () => {
     const ws = await newWorkspace(store, T0);
     const N = 400;
     await addContacts(store, ws, N);
@@ -283,7 +283,7 @@ describe.each(dialects)('auto-winner hold-back through the engine on %s', (diale
       .selectAll()
       .where('workspace_id', '=', ws)
       .executeTakeFirstOrThrow();
-    expect(decision).toMatchObject({ variant_id: 'b', verdict: 'no_difference', decided_by: 'fallback' });
+    expect(decision).toMatchObject({ variant_id: 'b', verdict: 'inconclusive', decided_by: 'fallback' });
     expect(decision.reason).toContain('not conclusive');
     const wasHeld = new Set(held.map((t) => t.id));
     const after = (await touchesOf(store, ws, 'pick')).filter((t) => wasHeld.has(t.id));

@@ -203,7 +203,7 @@ export interface ExperimentSection {
     rate: Rate;
     versusControl: { difference: number; pValue: number; interval: Interval } | null;
   }>;
-  recommendation: 'winner' | 'keep_testing' | 'no_difference' | null;
+  recommendation: 'winner' | 'keep_testing' | 'no_difference' | 'inconclusive' | null;
   winner: string | null;
   reason: string;
   /** An auto-winner step's recorded decision; null while its test runs, or for a plain A/B step. */
@@ -217,7 +217,7 @@ export interface AutoWinnerDecision {
   decideAt: string;
   decidedAt: string;
   variantId: string;
-  verdict: 'winner' | 'keep_testing' | 'no_difference';
+  verdict: 'winner' | 'keep_testing' | 'no_difference' | 'inconclusive';
   decidedBy: 'sequential_test' | 'fallback';
   reason: string;
   arms: Array<{ id: string; n: number; successes: number }>;

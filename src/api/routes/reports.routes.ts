@@ -1,6 +1,7 @@
 // /api/v1/campaigns/:id/report, /review and /clone: the campaign report, the team's learnings, the next campaign.
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES } from '../../domain/campaign.js';
+import { VERDICTS } from '../../measure/experiments/decide-winner.js';
 import { reportToJson } from '../../measure/report-text.js';
 import { cloneCampaign, MAX_LEARNINGS, writeReview } from '../../store/campaign-review.js';
 import { buildCampaignReport } from '../../store/report-data.js';
@@ -21,7 +22,11 @@ const autoWinner = z
     decideAt: isoTime,
     decidedAt: isoTime,
     variantId: z.string().describe('the variant the held contacts were sent'),
-    verdict: z.enum(['winner', 'keep_testing', 'no_difference']),
+    verdict: z
+      .enum(VERDICTS)
+      .describe(
+        'winner; no_difference (every variant within the equivalence margin); inconclusive (no evidence either way by the decision time: the fallback went)',
+      ),
     decidedBy: z.enum(['sequential_test', 'fallback']),
     reason: z.string(),
     arms: z

@@ -175,7 +175,9 @@ export function formatReport(r: AbTestReport): string {
       ? `${seq.chosenVariant} wins`
       : seq.verdict === 'keep_testing'
         ? 'keep testing'
-        : 'no difference';
+        : seq.verdict === 'inconclusive'
+          ? `inconclusive, ${seq.chosenVariant} goes`
+          : 'no difference';
   lines.push(
     '',
     `Sequential test (confidence sequence, valid at every look; α = ${seq.alpha})`,

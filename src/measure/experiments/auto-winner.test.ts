@@ -46,7 +46,7 @@ describe('autoWinnerDecision', () => {
       ],
       timing,
     );
-    expect(d).toMatchObject({ variantId: 'b', verdict: 'no_difference', decidedBy: 'fallback' });
+    expect(d).toMatchObject({ variantId: 'b', verdict: 'inconclusive', decidedBy: 'fallback' });
     expect(d.reason).toContain('not conclusive');
   });
 
@@ -60,7 +60,7 @@ describe('autoWinnerDecision', () => {
       ],
       timing,
     );
-    expect(d).toMatchObject({ variantId: 'a', decidedBy: 'fallback' });
+    expect(d).toMatchObject({ variantId: 'a', verdict: 'inconclusive', decidedBy: 'fallback' });
     expect(d.reason).toContain('fewer than two variants');
   });
 
@@ -76,7 +76,7 @@ describe('autoWinnerDecision', () => {
       ],
       timing,
     );
-    expect(d).toMatchObject({ variantId: 'a', verdict: 'no_difference', decidedBy: 'fallback' });
+    expect(d).toMatchObject({ variantId: 'a', verdict: 'inconclusive', decidedBy: 'fallback' });
     expect(d.reason).toContain('sample ratio mismatch');
   });
 });

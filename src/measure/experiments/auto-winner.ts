@@ -64,7 +64,7 @@ export function autoWinnerDecision(
   const fallback = (reason: string): AutoWinnerRecord => ({
     ...base,
     variantId: fallbackId,
-    verdict: 'no_difference',
+    verdict: 'inconclusive',
     decidedBy: 'fallback',
     reason,
     comparisons: [],

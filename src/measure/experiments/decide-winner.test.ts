@@ -35,11 +35,29 @@ describe('decideWinner', () => {
       final: false,
     });
     expect(decideWinner(arms, config, T0 + 48 * HOUR)).toMatchObject({
-      verdict: 'no_difference',
+      verdict: 'inconclusive',
       chosenVariant: 'a',
       decidedBy: 'fallback',
       final: true,
     });
+  });
+
+  it('calls an underpowered test inconclusive at the decision time, never "no difference"', () => {
+    // 10/100 vs 15/100: a 5-point gap whose fixed-horizon 95% Wald interval alone is −4.1 to +14.1 points
+    // (se = √(0.1·0.9/100 + 0.15·0.85/100) = 0.0466), so the data fit "b is far better" as well as "no
+    // difference": without an equivalence margin there is no evidence of equivalence either.
+    const arms: ArmData[] = [
+      { id: 'a', conversions: 10, n: 100 },
+      { id: 'b', conversions: 15, n: 100 },
+    ];
+    const d = decideWinner(arms, config, T0 + 48 * HOUR);
+    expect(d).toMatchObject({ verdict: 'inconclusive', chosenVariant: 'a', decidedBy: 'fallback' });
+    expect(d.comparisons[0]!.interval.lower).toBeLessThan(0);
+    expect(d.comparisons[0]!.interval.upper).toBeGreaterThan(0.05);
+    // A margin the interval does not fit inside changes nothing: still inconclusive.
+    expect(decideWinner(arms, { ...config, equivalenceMargin: 0.05 }, T0 + 48 * HOUR).verdict).toBe(
+      'inconclusive',
+    );
   });
 
   it('does not call a fixed-horizon-significant result conclusive (peeking protection)', () => {
@@ -94,6 +112,7 @@ describe('decideWinner', () => {
     expect(d.verdict).toBe('keep_testing');
     expect(d.srm?.mismatch).toBe(true);
     expect(decideWinner(arms, { ...config, weights: { a: 1, b: 1 } }, T0 + 48 * HOUR)).toMatchObject({
+      verdict: 'inconclusive',
       chosenVariant: 'a',
       decidedBy: 'fallback',
     });

@@ -32,7 +32,8 @@ export interface WinnerConfig {
   direction?: 'higher' | 'lower';
   /**
    * Optional practical-equivalence margin, relative to the control mean (0.02 = ±2%): when every
-   * variant's sequence lies inside it, the test ends early with "no difference".
+   * variant's sequence lies inside it, the test ends early with "no difference". Without a margin a
+   * test never concludes "no difference": failing to find one is not evidence of none.
    */
   equivalenceMargin?: number;
   /** Planned traffic weights per arm id, for the sample-ratio-mismatch check. */
@@ -58,7 +59,16 @@ export interface ArmComparison {
   expectedLoss: number | null;
 }
 
-export type Verdict = 'winner' | 'keep_testing' | 'no_difference';
+/**
+ * `winner`: the sequential test picked a variant. `no_difference`: every variant is shown to be within
+ * the equivalence margin of the control (only with a margin). `inconclusive`: the decision time came
+ * (or a sample-ratio mismatch blocked the test) without evidence either way, so the fallback goes.
+ * `keep_testing`: not decided yet.
+ */
+export type Verdict = 'winner' | 'keep_testing' | 'no_difference' | 'inconclusive';
+
+/** Every verdict, for schemas that declare the enum. */
+export const VERDICTS = ['winner', 'keep_testing', 'no_difference', 'inconclusive'] as const;
 
 export interface WinnerDecision {
   verdict: Verdict;
@@ -113,8 +123,9 @@ function validate(arms: ArmData[], config: WinnerConfig): void {
  * control by an asymptotic confidence sequence on the difference (docs/decisions/0004), so looking
  * every hour does not inflate false winners. A variant wins only when its sequence lies entirely on
  * the good side; the control wins when every variant is conclusively worse. Otherwise the test goes
- * on until `decisionAt`, when the fallback variant goes with verdict "no_difference" (no difference
- * was demonstrated). A sample-ratio mismatch blocks any winner: the counts cannot be trusted.
+ * on until `decisionAt`, when the fallback variant goes with verdict "inconclusive" (neither a
+ * difference nor its absence was demonstrated). "no_difference" needs evidence: every variant's
+ * sequence inside `equivalenceMargin`. A sample-ratio mismatch blocks any winner: the counts cannot be trusted.
  */
 export function decideWinner(arms: ArmData[], config: WinnerConfig, now: number): WinnerDecision {
   validate(arms, config);
@@ -190,7 +201,7 @@ export function decideWinner(arms: ArmData[], config: WinnerConfig, now: number)
   const base = { alpha, comparisons, chanceToBeBest: best, srm };
   const fallback = (reason: string): WinnerDecision => ({
     ...base,
-    verdict: 'no_difference',
+    verdict: 'inconclusive',
     chosenVariant: config.fallbackId,
     decidedBy: 'fallback',
     final: true,

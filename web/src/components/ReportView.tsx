@@ -6,6 +6,8 @@ import { FUNNEL_STAGES, type AutoWinnerDecision, type FunnelRow, type Interval, 
 import { fmtInstant, fmtNumber, fmtPercent, label } from '../format';
 import { Chart } from './Chart';
 
+/** A difference of two rates, in percentage points (0.1 − 0.2 is −10 points, not −10%). */
+const fmtPoints = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} pp` : '—');
 const ival = (i: Interval, f: (x: number) => string) =>
   `[${i.lower === null ? '−∞' : f(i.lower)}, ${i.upper === null ? '∞' : f(i.upper)}]`;
 
@@ -283,7 +285,7 @@ function ExperimentsView({ report }: { report: Report }) {
                   <td>{arm.n}</td>
                   <td>{arm.successes}</td>
                   <td>{fmtPercent(arm.rate.value)}</td>
-                  <td>{arm.versusControl ? fmtPercent(arm.versusControl.difference) : '—'}</td>
+                  <td>{arm.versusControl ? fmtPoints(arm.versusControl.difference) : '—'}</td>
                   <td>{arm.versusControl ? arm.versusControl.pValue.toFixed(3) : '—'}</td>
                 </tr>
               ))}
@@ -344,7 +346,7 @@ function LiftView({ report }: { report: Report }) {
             <tr>
               <th scope="row">Absolute lift</th>
               <td>
-                {fmtPercent(l.absoluteLift.estimate)} {ival(l.absoluteLift.interval, (x) => fmtPercent(x))}
+                {fmtPoints(l.absoluteLift.estimate)} {ival(l.absoluteLift.interval, (x) => fmtPoints(x))}
               </td>
             </tr>
             <tr>
