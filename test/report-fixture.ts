@@ -38,7 +38,8 @@ export const reportCampaign = {
 
 /**
  * 60 leads enrolled, launched and sent the intro by the engine; then, for the first four treated contacts'
- * intro touches: delivered ×4, a person's open (0), a machine open (1), a click (2), and demo_booked for
+ * intro touches: delivered ×4, a person's open (0), a machine open and a link scanner's click (1), a click
+ * (2), and demo_booked for
  * contacts 0 (value 100) and 2, and for the first held-out contact. Returns the ids and counts the checks use.
  */
 export async function runReportCampaign(store: Store, ws: string) {
@@ -109,6 +110,8 @@ export async function runReportCampaign(store: Store, ws: string) {
     ...[0, 1, 2, 3].map((i) => touchEvent('delivered', i)),
     touchEvent('opened', 0),
     touchEvent('opened', 1, { machine: true }),
+    // A security scanner following the link: no person clicked, so contact 1 counts as neither.
+    touchEvent('clicked', 1, { machine: true }),
     touchEvent('clicked', 2),
     booked(treated[0]!, 100),
     booked(treated[2]!),

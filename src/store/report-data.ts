@@ -182,7 +182,7 @@ export async function loadReportInput(
       channel: e.channel,
       variantId: e.variant_id,
       occurredAt: Number(e.occurred_at),
-      machine: e.type === 'opened' && fromJson<Record<string, unknown>>(e.properties, {}).machine === true,
+      machine: fromJson<Record<string, unknown>>(e.properties, {}).machine === true,
     })),
     conversions,
     goalEvents,
