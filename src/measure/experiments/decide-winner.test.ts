@@ -24,6 +24,32 @@ describe('decideWinner', () => {
     expect(d.comparisons[0]!.relativeLift).toBeCloseTo(1, 12);
   });
 
+  it('never decides on arms with no observed spread: 2/2 against 0/2, or identical values', () => {
+    // The plug-in variances p(1 − p) are both 0 here, which once made the interval a point and b a winner
+    // after four contacts. With the Agresti–Caffo rates 3/4 and 1/4 the standard error is √(3/16) ≈ 0.43,
+    // and a confidence sequence tuned for 5,000 contacts is far wider than the gap of 1 at four.
+    const tiny: ArmData[] = [
+      { id: 'a', conversions: 0, n: 2 },
+      { id: 'b', conversions: 2, n: 2 },
+    ];
+    const d = decideWinner(tiny, config, T0);
+    expect(d).toMatchObject({ verdict: 'keep_testing', chosenVariant: null, final: false });
+    expect(d.comparisons[0]!.interval.lower).toBeLessThan(0);
+    // Values: two contacts worth 0 against two worth 100 — no spread in either arm, nothing learnt.
+    const values: ArmData[] = [
+      { id: 'a', n: 2, sum: 0, sumSquares: 0 },
+      { id: 'b', n: 2, sum: 200, sumSquares: 20_000 },
+    ];
+    expect(decideWinner(values, config, T0)).toMatchObject({ verdict: 'keep_testing', final: false });
+    // A gap that stays clear with the adjustment is still decided: 40/40 against 0/40 (adjusted rates
+    // 41/42 and 1/42, standard error ≈ 0.034; the sequence's half-width at 80 contacts is about 0.25).
+    const clear: ArmData[] = [
+      { id: 'a', conversions: 0, n: 40 },
+      { id: 'b', conversions: 40, n: 40 },
+    ];
+    expect(decideWinner(clear, config, T0)).toMatchObject({ verdict: 'winner', chosenVariant: 'b' });
+  });
+
   it('keeps testing while inconclusive, then sends the fallback at the decision time', () => {
     const arms: ArmData[] = [
       { id: 'a', conversions: 100, n: 1000 },

@@ -86,6 +86,18 @@ export interface WinnerDecision {
   srm: SrmResult | null;
 }
 
+/**
+ * The variance of one conversion in a rate arm, from the Agresti–Caffo adjusted rate (x + 1) / (n + 2)
+ * (Agresti & Caffo 2000, "Simple and effective confidence intervals for proportions and differences of
+ * proportions result from adding two successes and two failures", The American Statistician 54(4)). The
+ * plug-in p(1 − p) is 0 when an arm converts none or all of its contacts, which made 2/2 against 0/2 a
+ * certain winner; the adjusted rate keeps the spread honest at small counts and fades as n grows.
+ */
+function adjustedRateVariance(arm: RateArm): number {
+  const p = (arm.conversions + 1) / (arm.n + 2);
+  return p * (1 - p);
+}
+
 function isRate(arm: ArmData): arm is { id: string } & RateArm {
   return 'conversions' in arm;
 }
@@ -141,10 +153,15 @@ export function decideWinner(arms: ArmData[], config: WinnerConfig, now: number)
   const comparisons: ArmComparison[] = variants.map((v) => {
     const mv = moments(v);
     const difference = mv.mean - mc.mean;
-    const se = Math.sqrt(mc.variance / mc.n + mv.variance / mv.n);
+    const se =
+      isRate(v) && isRate(control)
+        ? Math.sqrt(adjustedRateVariance(control) / mc.n + adjustedRateVariance(v) / mv.n)
+        : Math.sqrt(mc.variance / mc.n + mv.variance / mv.n);
     const cs = confidenceSequence(difference, se, mc.n + mv.n, { alpha, tuning });
-    const good = sign > 0 ? cs.interval.lower > 0 : cs.interval.upper < 0;
-    const bad = sign > 0 ? cs.interval.upper < 0 : cs.interval.lower > 0;
+    // No spread observed at all (a handful of identical values per arm) is no evidence of a difference.
+    const measured = se > 0;
+    const good = measured && (sign > 0 ? cs.interval.lower > 0 : cs.interval.upper < 0);
+    const bad = measured && (sign > 0 ? cs.interval.upper < 0 : cs.interval.lower > 0);
     const bayes = isRate(v) && isRate(control) ? bayesianRates(control, v) : null;
     // For a lower-is-better metric, "beating" the control means a lower rate.
     const chance = bayes ? (sign > 0 ? bayes.chanceToBeatControl : 1 - bayes.chanceToBeatControl) : null;
