@@ -61,7 +61,7 @@ describe.each(dialects)('deleting referenced lists and segments on %s', (dialect
     };
   });
 
-  const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     app.inject({
       method,
       url: `/api/v1${url}`,
@@ -212,6 +212,42 @@ describe.each(dialects)('deleting referenced lists and segments on %s', (dialect
     expect(abm.json<ErrorAnswer>().error.details.usedBy).toEqual([
       { type: 'campaign', id: 'abm', name: 'ABM push', status: 'running', path: 'audience.accounts.list' },
     ]);
+  });
+
+  it('refuses to rename a segment a campaign names by name, and renames one named by id', async () => {
+    const byName = await newSegment('Trial users', {
+      attribute: 'lifecycle_stage',
+      op: 'eq',
+      value: 'trial',
+    });
+    const byId = await newSegment('Champions', { attribute: 'lifecycle_stage', op: 'eq', value: 'customer' });
+    await applyCampaign(
+      store,
+      ws,
+      {
+        spec: campaign('nurture', 'Trial nurture', {
+          segment_id: 'Trial users',
+          exclude: [{ segment_id: byId }],
+        }),
+      },
+      NOW,
+    );
+    const refused = await call('PATCH', `/segments/${byName}`, { name: 'Trialists' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<ErrorAnswer>().error.details.usedBy).toEqual([
+      {
+        type: 'campaign',
+        id: 'nurture',
+        name: 'Trial nurture',
+        status: 'draft',
+        path: 'audience.segment_id',
+      },
+    ]);
+    expect((await call('GET', `/segments/${byName}`)).json<{ name: string }>().name).toBe('Trial users');
+
+    const renamed = await call('PATCH', `/segments/${byId}`, { name: 'Advocates' });
+    expect(renamed.statusCode).toBe(200);
+    expect((await call('GET', `/segments/${byId}`)).json<{ name: string }>().name).toBe('Advocates');
   });
 
   it('deletes a list and a segment nothing uses, even when another workspace uses the same names', async () => {

@@ -85,21 +85,30 @@ function fixSegmentIdPath(raw: unknown): (r: Ref) => Ref {
   return (r) => (isSegmentId ? { ...r, path: r.path.replace(/\.segment$/, '.segment_id') } : r);
 }
 
-const names = (r: Ref, target: Referenced): boolean =>
-  r.kind === target.kind && (r.ref === target.id || r.ref === target.name);
+/** How a reference may name its target: by id or name (a delete), or by name only (a rename). */
+export type RefMatch = 'id_or_name' | 'name';
 
-/** Campaigns (of the statuses that hold references) and other saved segments that name `target`. */
+/**
+ * Campaigns (of the statuses that hold references) and other saved segments that name `target`; with
+ * `match: 'name'`, only those that name it by name (a rename would leave them pointing at nothing).
+ */
 export async function referenceUsers(
   store: { db: Kysely<Database> },
   workspaceId: string,
   target: Referenced,
+  match: RefMatch = 'id_or_name',
 ): Promise<ReferenceUser[]> {
+  const names = (r: Ref): boolean =>
+    r.kind === target.kind &&
+    (match === 'name'
+      ? r.ref === target.name && r.ref !== target.id
+      : r.ref === target.id || r.ref === target.name);
   const users: ReferenceUser[] = [];
   const campaigns = await new CampaignsRepository(store).list(workspaceId, {
     statuses: [...STATUSES_HOLDING_REFERENCES],
   });
   for (const c of campaigns) {
-    const hit = audienceReferences(c.spec.audience).find((r) => names(r, target));
+    const hit = audienceReferences(c.spec.audience).find(names);
     if (hit) users.push({ type: 'campaign', id: c.id, name: c.name, status: c.status, path: hit.path });
   }
   const segments = await store.db
@@ -110,10 +119,40 @@ export async function referenceUsers(
     .execute();
   for (const s of segments) {
     if (target.kind === 'segment' && s.id === target.id) continue;
-    const hit = refsOfRule(fromJson<unknown>(s.rule, {}), 'rule').find((r) => names(r, target));
+    const hit = refsOfRule(fromJson<unknown>(s.rule, {}), 'rule').find(names);
     if (hit) users.push({ type: 'segment', id: s.id, name: s.name, path: hit.path });
   }
   return users;
+}
+
+/**
+ * Refuses to rename a saved segment that campaigns or other segments name by its name: the rename would
+ * leave them pointing at nothing. References by id follow a rename and do not count.
+ */
+export async function assertRenamable(
+  store: { db: Kysely<Database> },
+  workspaceId: string,
+  target: Referenced,
+  newName: string,
+): Promise<void> {
+  const users = await referenceUsers(store, workspaceId, target, 'name');
+  if (users.length === 0) return;
+  const described = users.map(describe);
+  throw new BatonError(
+    'conflict',
+    `segment ${JSON.stringify(target.name)} cannot be renamed to ${JSON.stringify(newName)}: ` +
+      `${described.join(', ')} name it by its name; point them at its id (${target.id}) or the new name first. Nothing was changed.`,
+    {
+      issues: [{ path: 'name', message: `is how ${described.join(', ')} name this segment` }],
+      usedBy: users,
+    },
+  );
+}
+
+function describe(u: ReferenceUser): string {
+  return u.type === 'campaign'
+    ? `${JSON.stringify(u.name)} (${u.status} campaign ${u.id}, at ${u.path})`
+    : `${JSON.stringify(u.name)} (saved segment, at ${u.path})`;
 }
 
 /** Throws `conflict` naming every user of `target`; returns when nothing uses it. */
@@ -125,11 +164,7 @@ export async function assertUnused(
   const users = await referenceUsers(store, workspaceId, target);
   if (users.length === 0) return;
   const what = target.kind === 'list' ? 'list' : 'segment';
-  const described = users.map((u) =>
-    u.type === 'campaign'
-      ? `${JSON.stringify(u.name)} (${u.status} campaign ${u.id}, at ${u.path})`
-      : `${JSON.stringify(u.name)} (saved segment, at ${u.path})`,
-  );
+  const described = users.map(describe);
   throw new BatonError(
     'conflict',
     `${what} ${JSON.stringify(target.name)} cannot be deleted: it is used by ${described.join(', ')}; ` +

@@ -4,7 +4,7 @@ import { BatonError } from '../domain/errors.js';
 import { parseRule } from '../domain/segment.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
-import { assertUnused } from './references-in-use.js';
+import { assertRenamable, assertUnused } from './references-in-use.js';
 import { fromJson, toJson } from './json.js';
 import { resolveReferences } from './segments/references.js';
 import { isUniqueViolation } from './segments/unique.js';
@@ -108,6 +108,14 @@ export class SegmentsRepository {
       rule: patch.rule ?? current.rule,
     };
     await this.validate(workspaceId, next, current.id);
+    if (next.name !== current.name) {
+      await assertRenamable(
+        this.store,
+        workspaceId,
+        { kind: 'segment', id: current.id, name: current.name },
+        next.name,
+      );
+    }
     try {
       await this.store.db
         .updateTable('segments')
