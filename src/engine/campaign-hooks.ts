@@ -6,6 +6,7 @@ import { workspaceSettings } from '../domain/workspace-settings.js';
 import type { Campaign } from '../store/campaigns.repository.js';
 import type { LaunchHooks, TickHooks } from '../store/campaigns/lifecycle.js';
 import { resolveAudience, type ReachChannel } from '../store/audience.js';
+import { specReachChannel } from '../store/campaigns/reach-channel.js';
 import type { Store } from '../store/db.js';
 import { WorkspacesRepository } from '../store/workspaces.repository.js';
 import { AWAITING_WINNER } from './auto-winner.js';
@@ -13,12 +14,12 @@ import { buildRuntime } from './campaign-runtime.js';
 import { enrollContacts, type EnrollContact, type EnrollResult } from './enroller.js';
 
 /**
- * The channel whose reachability filters the audience: the first step's, when it needs an address. Launch
- * and forecast both use it, so a forecast counts exactly the people a launch would enroll.
+ * The channel whose reachability filters the audience (`specReachChannel`: email if any step emails, else
+ * SMS if any step texts, else none). Launch, dynamic enrollment, forecast and lint all use that one rule, so
+ * a forecast counts and a lint describes exactly the people a launch would enroll.
  */
 export function reachChannel(c: Campaign): ReachChannel {
-  const first = c.spec.sequence[0]?.channel;
-  return first === 'email' || first === 'sms' ? first : 'none';
+  return specReachChannel(c.spec);
 }
 
 export async function enrollAudience(tx: Store, c: Campaign, now: number): Promise<EnrollResult> {

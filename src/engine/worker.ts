@@ -34,6 +34,19 @@ export interface WorkerOptions {
   onTick?: (stats: TickStats) => void;
   /** Called for each touch the dispatcher counts, with its campaign and channel (metrics). */
   onTouch?: TouchCounter;
+  /**
+   * Called when one workspace's lifecycle pass or one campaign's dynamic enrollment fails; the tick goes
+   * on with the others. Logs to stderr when not given.
+   */
+  onError?: (failure: TickFailure) => void;
+}
+
+/** A pass of a tick that failed for one workspace or campaign while the rest of the tick went on. */
+export interface TickFailure {
+  pass: 'lifecycle' | 'dynamic_enrollment';
+  workspaceId: string;
+  campaignId?: string;
+  error: unknown;
 }
 
 export interface TickStats extends BatchStats {
@@ -42,6 +55,8 @@ export interface TickStats extends BatchStats {
   enrolled: number;
   /** Auto-winner tests decided in this tick. */
   decided: number;
+  /** Lifecycle passes (per workspace) and dynamic enrollments (per campaign) that failed in this tick. */
+  failures: number;
 }
 
 export class Worker {
@@ -74,12 +89,20 @@ export class Worker {
     const now = this.clock.now();
     let lifecycleChanges = 0;
     let enrolled = 0;
+    const failures: TickFailure[] = [];
     const workspaces = await new WorkspacesRepository(this.store).list();
     for (const ws of workspaces) {
-      lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
-      enrolled += await this.enrollDynamic(ws.id, now);
+      // One workspace's or campaign's failure (a deleted list it still names, say) is reported and
+      // skipped: events, posts, tasks and the touches of every other campaign must not wait on it.
+      try {
+        lifecycleChanges += (await tickLifecycle(this.store, ws.id, now, engineTickHooks)).length;
+      } catch (error) {
+        failures.push({ pass: 'lifecycle', workspaceId: ws.id, error });
+      }
+      enrolled += await this.enrollDynamic(ws.id, now, failures);
       await this.retention.run(ws, now);
     }
+    for (const f of failures) this.reportFailure(f);
     await this.partitions.run(workspaces, now);
     if (this.options.processEvents) await this.options.processEvents(this.store, now);
     // Campaign social posts due now are published (once each) through their accounts' webhooks.
@@ -94,7 +117,7 @@ export class Worker {
     const batch = this.loop
       ? await this.dispatcher.drain(now, 20, () => this.running)
       : await this.dispatcher.drain(now);
-    const stats = { ...batch, now, lifecycleChanges, enrolled, decided };
+    const stats = { ...batch, now, lifecycleChanges, enrolled, decided, failures: failures.length };
     this.options.onTick?.(stats);
     return stats;
   }
@@ -138,7 +161,7 @@ export class Worker {
   }
 
   /** Dynamic and always-on audiences: new members are enrolled as they qualify. */
-  private async enrollDynamic(workspaceId: string, now: number): Promise<number> {
+  private async enrollDynamic(workspaceId: string, now: number, failures: TickFailure[]): Promise<number> {
     const every = this.options.dynamicEnrollEveryMs ?? 15 * 60_000;
     let n = 0;
     const running = await new CampaignsRepository(this.store).list(workspaceId, { statuses: ['running'] });
@@ -148,10 +171,27 @@ export class Worker {
       const key = `${workspaceId}\u0000${c.id}`;
       const last = this.lastDynamic.get(key) ?? c.launchedAt ?? 0;
       if (now - last < every) continue;
+      // Marked before the attempt: a campaign that fails is retried at its next refresh, not every tick.
       this.lastDynamic.set(key, now);
-      n += (await enrollAudience(this.store, c, now)).enrolled;
+      try {
+        n += (await enrollAudience(this.store, c, now)).enrolled;
+      } catch (error) {
+        failures.push({ pass: 'dynamic_enrollment', workspaceId, campaignId: c.id, error });
+      }
     }
     return n;
+  }
+
+  private reportFailure(f: TickFailure): void {
+    if (this.options.onError) {
+      this.options.onError(f);
+      return;
+    }
+    const where = f.campaignId
+      ? `campaign ${f.campaignId} in workspace ${f.workspaceId}`
+      : `workspace ${f.workspaceId}`;
+    const why = f.error instanceof Error ? f.error.message : String(f.error);
+    console.error(`baton worker ${this.options.workerId}: ${f.pass} failed for ${where}: ${why}`);
   }
 
   /** Runs ticks on the real clock until `stop()`. */

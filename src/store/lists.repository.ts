@@ -5,6 +5,7 @@ import { normalizeDomain } from '../domain/contact.js';
 import { ownedAccountIds, ownedContactIds, type AccountOwner } from './account-ownership.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
+import { assertUnused } from './references-in-use.js';
 import { isUniqueViolation } from './segments/unique.js';
 
 export const LIST_KINDS = ['contact', 'account'] as const;
@@ -141,9 +142,14 @@ export class ListsRepository {
     };
   }
 
+  /**
+   * Deletes a list and its memberships, unless a saved segment or a campaign that may still enroll
+   * (src/store/references-in-use.ts) names it: that is a `conflict` naming each user, and nothing changes.
+   */
   async delete(workspaceId: string, ref: string): Promise<void> {
     const list = await this.get(workspaceId, ref);
     await this.store.db.transaction().execute(async (trx) => {
+      await assertUnused({ db: trx }, workspaceId, { kind: 'list', id: list.id, name: list.name });
       await trx.deleteFrom('list_members').where('list_id', '=', list.id).execute();
       await trx
         .deleteFrom('lists')

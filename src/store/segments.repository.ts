@@ -4,6 +4,7 @@ import { BatonError } from '../domain/errors.js';
 import { parseRule } from '../domain/segment.js';
 import type { Store } from './db.js';
 import { newId } from './ids.js';
+import { assertRenamable, assertUnused } from './references-in-use.js';
 import { fromJson, toJson } from './json.js';
 import { resolveReferences } from './segments/references.js';
 import { isUniqueViolation } from './segments/unique.js';
@@ -107,6 +108,14 @@ export class SegmentsRepository {
       rule: patch.rule ?? current.rule,
     };
     await this.validate(workspaceId, next, current.id);
+    if (next.name !== current.name) {
+      await assertRenamable(
+        this.store,
+        workspaceId,
+        { kind: 'segment', id: current.id, name: current.name },
+        next.name,
+      );
+    }
     try {
       await this.store.db
         .updateTable('segments')
@@ -126,26 +135,20 @@ export class SegmentsRepository {
     return { ...current, ...next, description: next.description ?? null, updatedAt: now };
   }
 
-  /** Deletes a segment unless another saved segment still refers to it. */
+  /**
+   * Deletes a segment unless another saved segment or a campaign that may still enroll
+   * (src/store/references-in-use.ts) refers to it: that is a `conflict` naming each user, and nothing changes.
+   */
   async delete(workspaceId: string, ref: string): Promise<void> {
     const current = await this.get(workspaceId, ref);
-    const users = (await this.list(workspaceId)).filter(
-      (s) =>
-        s.id !== current.id &&
-        (JSON.stringify(s.rule).includes(JSON.stringify(current.id)) ||
-          JSON.stringify(s.rule).includes(`"segment":${JSON.stringify(current.name)}`)),
-    );
-    if (users.length > 0) {
-      throw new BatonError(
-        'conflict',
-        `segment ${JSON.stringify(current.name)} is used by ${users.map((u) => JSON.stringify(u.name)).join(', ')}; change those first`,
-      );
-    }
-    await this.store.db
-      .deleteFrom('segments')
-      .where('workspace_id', '=', workspaceId)
-      .where('id', '=', current.id)
-      .execute();
+    await this.store.db.transaction().execute(async (trx) => {
+      await assertUnused({ db: trx }, workspaceId, { kind: 'segment', id: current.id, name: current.name });
+      await trx
+        .deleteFrom('segments')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', current.id)
+        .execute();
+    });
   }
 
   private async validate(workspaceId: string, input: SegmentInput, id: string | undefined): Promise<void> {

@@ -154,7 +154,8 @@ export const listsRoutes: RouteModule = (app, ctx) => {
       ...write,
       schema: {
         tags,
-        summary: 'Delete a list and its memberships',
+        summary:
+          'Delete a list and its memberships, unless a live campaign or a segment uses it (409 names the users)',
         params: idParams,
         response: { 204: z.null(), ...errors },
       },

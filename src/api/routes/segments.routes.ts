@@ -206,7 +206,7 @@ export const segmentsRoutes: RouteModule = (app, ctx) => {
       ...write,
       schema: {
         tags,
-        summary: 'Delete a saved segment no other segment uses',
+        summary: 'Delete a saved segment no live campaign or other segment uses (409 names the users)',
         params: idParams,
         response: { 204: z.null(), ...errors },
       },

@@ -17,11 +17,12 @@ import {
   type TemplateSource,
 } from '../../domain/guardrails/render-check.js';
 import { workspaceSettings } from '../../domain/workspace-settings.js';
-import { previewAudience, resolveAudience, type ReachChannel } from '../audience.js';
+import { previewAudience, resolveAudience } from '../audience.js';
 import { CampaignsRepository } from '../campaigns.repository.js';
 import type { Store } from '../db.js';
 import { fromJson } from '../json.js';
 import { getJourney } from '../journey/journey-map.repository.js';
+import { specReachChannel } from './reach-channel.js';
 import { TemplatesRepository } from '../templates.repository.js';
 import { WorkspacesRepository } from '../workspaces.repository.js';
 
@@ -32,13 +33,6 @@ const CHUNK = 500;
 export interface LintOptions {
   /** Template sources that override the workspace's (a file being linted before apply). */
   templates?: readonly TemplateSource[];
-}
-
-/** The audience is reached on email if any step emails, else on SMS if any step texts. */
-function reachChannel(spec: CampaignSpec): ReachChannel {
-  if (spec.sequence.some((s) => s.channel === 'email')) return 'email';
-  if (spec.sequence.some((s) => s.channel === 'sms')) return 'sms';
-  return 'none';
 }
 
 export async function gatherLintFacts(
@@ -53,7 +47,7 @@ export async function gatherLintFacts(
   const settings = workspaceSettings(ws.settings);
 
   const audienceSpec: Partial<NonNullable<CampaignSpec['audience']>> = spec.audience ?? {};
-  const channel = reachChannel(spec);
+  const channel = specReachChannel(spec);
   let facts: LintFacts['audience'] = null;
   let audienceError: string | null = null;
   let sampleIds: string[] = [];
