@@ -112,9 +112,12 @@ describe.each(dialects)('audiences on %s', (dialect) => {
 
     const sms = await resolveAudience(store, ws, spec, { now: NOW, channel: 'sms' });
     expect(sms.contactIds).toEqual([ok]);
+    // The suppression list holds people back on SMS too, and counts before the missing phone: Sup@ and
+    // anyone@blocked.org are `suppressed`, u@ and b@ have no phone, x1 has no SMS consent.
     expect(sms.removed).toEqual([
       { reason: 'excluded', count: 2 },
-      { reason: 'no_phone', count: 4 },
+      { reason: 'suppressed', count: 2 },
+      { reason: 'no_phone', count: 2 },
       { reason: 'no_sms_consent', count: 1 },
     ]);
 

@@ -285,7 +285,7 @@ export class Dispatcher {
     if (!step || step.step.id !== touch.step_id) return { kind: 'cancel', reason: 'step_removed' };
 
     const unreachable = reachability(touch.channel, contact);
-    if (unreachable) return { kind: 'skip', reason: unreachable, next: unreachable !== 'unsubscribed' };
+    if (unreachable) return { kind: 'skip', reason: unreachable, next: !ENDS_ENROLLMENT.has(unreachable) };
 
     if (
       step.step.when &&
@@ -335,7 +335,7 @@ export class Dispatcher {
     const hold: string[] = [];
     const defer = new Map<string, string[]>();
     const next: Array<{ touch: TouchRow; rt: CampaignRuntime; from: number }> = [];
-    const unsubscribedExits: Array<{ ws: string; enrollment: string }> = [];
+    const exits: Array<{ ws: string; enrollment: string; reason: string }> = [];
     const windowClosed: string[] = [];
     for (const { touch, decision, campaign } of decisions) {
       switch (decision.kind) {
@@ -360,8 +360,8 @@ export class Dispatcher {
           this.options.onTouch?.('skipped', touch);
           push(skip, decision.reason, touch.id);
           if (decision.next && campaign) next.push({ touch, rt: campaign.runtime, from: now });
-          if (decision.reason === 'unsubscribed')
-            unsubscribedExits.push({ ws: touch.workspace_id, enrollment: touch.enrollment_id });
+          if (ENDS_ENROLLMENT.has(decision.reason))
+            exits.push({ ws: touch.workspace_id, enrollment: touch.enrollment_id, reason: decision.reason });
           // No later slot fits before the campaign ends: the sequence is over for this person, as when the
           // next step is planned past the end (planNext).
           else if (decision.reason === 'window_closed') windowClosed.push(touch.enrollment_id);
@@ -392,7 +392,7 @@ export class Dispatcher {
     for (const [reason, ids] of skip) await this.queue.setStatus(trx, ids, 'skipped', reason);
     for (const [reason, ids] of cancel) await this.queue.setStatus(trx, ids, 'cancelled', reason);
     if (hold.length > 0) await this.queue.setStatus(trx, hold, 'held', 'campaign_paused');
-    for (const u of unsubscribedExits) await exitEnrollments(trx, u.ws, [u.enrollment], 'unsubscribed', now);
+    for (const x of exits) await exitEnrollments(trx, x.ws, [x.enrollment], x.reason, now);
     if (windowClosed.length > 0) await this.queue.completeEnrollments(trx, windowClosed, now);
     await this.planNext(trx, next, contacts, enrollments, now);
     return approved;
@@ -539,10 +539,18 @@ interface Approved {
   variants: Record<string, string> | undefined;
 }
 
+/**
+ * Reachability skips that end the enrollment instead of moving on to the next step: every later step would be
+ * skipped the same way. `suppressed` counts on every channel — a suppressed person gets no email, text, task
+ * or webhook carrying their details — and is read at claim time, so a suppression added after enrollment is
+ * honoured.
+ */
+const ENDS_ENROLLMENT: ReadonlySet<string> = new Set(['unsubscribed', 'suppressed']);
+
 /** Why a contact cannot be reached on a channel right now, or null. */
 export function reachability(
   channel: string,
-  c: Pick<ContactRow, 'email' | 'phone' | 'subscription_status' | 'sms_consent'>,
+  c: Pick<ContactRow, 'email' | 'phone' | 'subscription_status' | 'sms_consent'> & { suppressed?: boolean },
 ): string | null {
   if (c.subscription_status === 'unsubscribed' || c.subscription_status === 'complained')
     return 'unsubscribed';
@@ -554,6 +562,7 @@ export function reachability(
     if (!c.phone) return 'no_phone';
     if (!c.sms_consent) return 'no_sms_consent';
   }
+  if (c.suppressed) return 'suppressed';
   return null;
 }
 

@@ -4,7 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { csvFile, type ExportFormat, type HashedIdentifiers } from '../channels/ads/identifiers.js';
 import { BatonError } from '../domain/errors.js';
-import type { Store } from './db.js';
+import { isPostgres, type Store } from './db.js';
 import { newId } from './ids.js';
 import { fromJson, toJson } from './json.js';
 import type { Database } from './schema.js';
@@ -372,12 +372,19 @@ export async function removeSuppressedFromAudiences(
   reason: string,
   now: number,
 ): Promise<void> {
-  const q = db.selectFrom('contacts').select('id').where('workspace_id', '=', workspaceId);
-  const rows = await (
-    suppression.kind === 'email'
-      ? q.where('email', '=', suppression.value)
-      : q.where('email', 'like', `%@${suppression.value}`)
-  ).execute();
+  // Stored addresses keep the local part's case and suppression values are lower-cased: compare lower(email),
+  // written as the expression indexes of the audiences migration (and src/store/audience.ts) so they serve it.
+  const email = sql<string>`lower(email)`;
+  const domain = isPostgres(db)
+    ? sql<string>`split_part(lower(email), '@', 2)`
+    : sql<string>`substr(lower(email), instr(email, '@') + 1)`;
+  const value = suppression.value.toLowerCase();
+  const rows = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where(suppression.kind === 'email' ? email : domain, '=', value)
+    .execute();
   await removeContactsFromAudiences(
     db,
     workspaceId,

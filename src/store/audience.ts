@@ -57,7 +57,6 @@ interface Prepared {
   ctx: CompileContext;
   segment: RawBuilder<SqlBool>;
   reason: RawBuilder<string | null>;
-  reachable: RawBuilder<SqlBool>;
   hasSuppressions: boolean;
   targetListId?: string;
 }
@@ -139,18 +138,18 @@ async function prepare(
     const any = compileRule(ctx, { kind: 'any', children: excludes });
     whens.push(sql`when coalesce(${any}, false) then 'excluded'`);
   }
-  let reachable = ALWAYS;
+  // The suppression list holds people back on every channel, not only email: a suppressed person gets no
+  // text, no sales task and no webhook carrying their details either (the dispatcher checks it again).
   if (channel === 'email') {
     whens.push(sql`when c.email is null then 'no_email'`);
     whens.push(sql`when c.subscription_status <> 'subscribed' then c.subscription_status`);
     if (suppressed) whens.push(sql`when ${suppressed} then 'suppressed'`);
-    reachable = suppressed
-      ? sql<SqlBool>`(c.email is not null and c.subscription_status = 'subscribed' and not ${suppressed})`
-      : sql<SqlBool>`(c.email is not null and c.subscription_status = 'subscribed')`;
-  } else if (channel === 'sms') {
-    whens.push(sql`when c.phone is null then 'no_phone'`);
-    whens.push(sql`when c.sms_consent <> 1 then 'no_sms_consent'`);
-    reachable = sql<SqlBool>`(c.phone is not null and c.sms_consent = 1)`;
+  } else {
+    if (suppressed) whens.push(sql`when ${suppressed} then 'suppressed'`);
+    if (channel === 'sms') {
+      whens.push(sql`when c.phone is null then 'no_phone'`);
+      whens.push(sql`when c.sms_consent <> 1 then 'no_sms_consent'`);
+    }
   }
   const reason =
     whens.length > 0 ? sql<string | null>`(case ${sql.join(whens, sql` `)} end)` : sql<string | null>`null`;
@@ -158,10 +157,17 @@ async function prepare(
     ctx,
     segment: segmentRule ? compileRule(ctx, segmentRule) : ALWAYS,
     reason,
-    reachable,
     hasSuppressions: anySuppressions,
     ...(targetList ? { targetListId: targetList.id } : {}),
   };
+}
+
+/** Who the channel can reach before the suppression list: an address and consent where it needs one. */
+function channelRule(channel: ReachChannel): RawBuilder<SqlBool> {
+  if (channel === 'email')
+    return sql<SqlBool>`(c.email is not null and c.subscription_status = 'subscribed')`;
+  if (channel === 'sms') return sql<SqlBool>`(c.phone is not null and c.sms_consent = 1)`;
+  return ALWAYS;
 }
 
 async function hasSuppressions(db: Kysely<Database>, workspaceId: string): Promise<boolean> {
@@ -186,8 +192,8 @@ function suppressedExpr(ctx: CompileContext): RawBuilder<SqlBool> {
 }
 
 /**
- * Contacts reachable on the channel in the whole workspace. For email: the subscribed contacts with an
- * address, minus the suppressed ones, found from the suppression list's side. On SQLite the first number is
+ * Contacts reachable on the channel in the whole workspace, minus the suppressed ones, found from the
+ * suppression list's side. On SQLite the first number is
  * the `contact_reach` counter its triggers keep (one row read); on PostgreSQL it is counted from the partial
  * index (decision 0019).
  */
@@ -202,13 +208,14 @@ async function reachableCount(db: Kysely<Database>, p: Prepared, channel: ReachC
       .executeTakeFirst();
     all = Number(row ? row[channel === 'none' ? 'total' : channel] : 0);
   } else {
-    const rule =
-      channel === 'email' ? sql`c.email is not null and c.subscription_status = 'subscribed'` : p.reachable;
     const r = await sql<{ n: unknown }>`
-      select count(*) as n from contacts c where c.workspace_id = ${ws} and ${rule}`.execute(db);
+      select count(*) as n from contacts c where c.workspace_id = ${ws} and ${channelRule(channel)}`.execute(
+      db,
+    );
     all = Number(r.rows[0]?.n ?? 0);
   }
-  if (channel !== 'email' || !p.hasSuppressions) return all;
+  if (!p.hasSuppressions) return all;
+  const rule = channelRule(channel);
   // `cross join` makes SQLite loop over the (small) suppression list and probe the expression indexes;
   // PostgreSQL plans it as an ordinary join.
   // SQLite uses the expression index only when the other side carries no affinity (`+s.value`).
@@ -217,13 +224,11 @@ async function reachableCount(db: Kysely<Database>, p: Prepared, channel: ReachC
     select count(*) as n from (
       select c.id from suppressions s cross join contacts c
       where c.workspace_id = ${ws} and lower(c.email) = ${value}
-        and s.workspace_id = ${ws} and s.kind = 'email'
-        and c.email is not null and c.subscription_status = 'subscribed'
+        and s.workspace_id = ${ws} and s.kind = 'email' and ${rule}
       union
       select c.id from suppressions s cross join contacts c
       where c.workspace_id = ${ws} and ${emailDomain(p.ctx)} = ${value}
-        and s.workspace_id = ${ws} and s.kind = 'domain'
-        and c.email is not null and c.subscription_status = 'subscribed'
+        and s.workspace_id = ${ws} and s.kind = 'domain' and ${rule}
     ) x`.execute(db);
   return all - Number(suppressed.rows[0]?.n ?? 0);
 }

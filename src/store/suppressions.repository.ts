@@ -1,5 +1,5 @@
-// The workspace suppression list: email addresses and whole domains that no email may reach, whatever
-// the campaign. Later issues add hard bounces, complaints and unsubscribes here automatically.
+// The workspace suppression list: email addresses and whole domains whose people no campaign may touch on
+// any channel (email, SMS, tasks, webhooks, ads). Hard bounces and unsubscribes land here automatically.
 import { BatonError } from '../domain/errors.js';
 import { isValidEmail, normalizeDomain } from '../domain/contact.js';
 import { removeSuppressedFromAudiences } from './ads-audiences.repository.js';

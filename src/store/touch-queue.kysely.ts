@@ -18,7 +18,14 @@ import type {
 const ACTIVE_HISTORY = ['sent', 'claimed'];
 
 export class KyselyTouchQueue implements TouchQueue {
-  constructor(private readonly postgres: boolean) {}
+  /** The domain of `contacts.email`, lower-cased (the same text as the suppression list's domains). */
+  private readonly emailDomain;
+
+  constructor(private readonly postgres: boolean) {
+    this.emailDomain = postgres
+      ? sql<string>`split_part(lower(contacts.email), '@', 2)`
+      : sql<string>`substr(lower(contacts.email), instr(contacts.email, '@') + 1)`;
+  }
 
   async reclaimExpired(db: Kysely<Database>, now: number): Promise<number> {
     const r = await db
@@ -59,11 +66,16 @@ export class KyselyTouchQueue implements TouchQueue {
           'subscription_status',
           'sms_consent',
           'attributes',
+          sql<unknown>`exists (select 1 from suppressions s where s.workspace_id = contacts.workspace_id
+            and s.value in (lower(contacts.email), ${this.emailDomain}))`.as('suppressed'),
         ])
         .where('id', 'in', ids.slice(i, i + 500))
         .orderBy('id');
       if (this.postgres) q = q.forUpdate();
-      for (const row of await q.execute()) out.set(row.id, row as ContactRow);
+      for (const row of await q.execute()) {
+        // PostgreSQL answers a boolean, SQLite 0 or 1.
+        out.set(row.id, { ...row, suppressed: row.suppressed === true || row.suppressed === 1 });
+      }
     }
     return out;
   }

@@ -137,7 +137,10 @@ export class SqliteTouchQueue implements TouchQueue {
       contacts: db
         .prepare(
           `SELECT id, email, phone, first_name, last_name, time_zone, account_id, subscription_status,
-             sms_consent, attributes FROM contacts WHERE id IN ${IN_LIST}`,
+             sms_consent, attributes,
+             EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = contacts.workspace_id
+               AND s.value IN (lower(contacts.email), substr(lower(contacts.email), instr(contacts.email, '@') + 1)))
+           FROM contacts WHERE id IN ${IN_LIST}`,
         )
         .raw(true),
       enrollments: db
@@ -206,6 +209,7 @@ export class SqliteTouchQueue implements TouchQueue {
         subscription_status: r[7] as string,
         sms_consent: r[8] as number,
         attributes: r[9],
+        suppressed: r[10] === 1,
       };
       out.set(row.id, row);
     }

@@ -25,7 +25,11 @@ export type ContactRow = Pick<
   | 'account_id'
   | 'subscription_status'
   | 'sms_consent'
-> & { attributes: unknown };
+> & {
+  attributes: unknown;
+  /** The address or its domain is on the workspace's suppression list: no touch on any channel. */
+  suppressed: boolean;
+};
 
 export interface EnrollmentState {
   id: string;
@@ -56,7 +60,10 @@ export interface TouchQueue {
   reclaimExpired(db: Kysely<Database>, now: number): Promise<number>;
   /** Due `planned` touches, earliest first and higher priority first at one instant (locked on PostgreSQL). */
   claimDue(db: Kysely<Database>, now: number, limit: number): Promise<TouchRow[]>;
-  /** The contacts, locked in id order on PostgreSQL (`ids` sorted). */
+  /**
+   * The contacts, locked in id order on PostgreSQL (`ids` sorted), each with whether the suppression list
+   * holds its address (lower-cased) or the address's domain: one index probe per contact, in the same read.
+   */
   lockContacts(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, ContactRow>>;
   loadEnrollments(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, EnrollmentState>>;
   /**

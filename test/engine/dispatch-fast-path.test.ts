@@ -21,6 +21,7 @@ import { CampaignsRepository } from '../../src/store/campaigns.repository.js';
 import { openStore, type Store } from '../../src/store/db.js';
 import { newId, seedIds } from '../../src/store/ids.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import { SuppressionsRepository } from '../../src/store/suppressions.repository.js';
 import { WorkspacesRepository } from '../../src/store/workspaces.repository.js';
 
 const T0 = Date.parse('2027-01-04T00:00:00Z'); // a Monday
@@ -186,6 +187,20 @@ async function scenario(
           .where('contact_id', '=', 'ct_030')
           .where('status', '=', 'planned')
           .execute();
+        // Suppressions added after enrollment: an address (stored with another case) and a whole domain.
+        await store.db
+          .updateTable('contacts')
+          .set({ email: 'Fourteen@Example.com' })
+          .where('id', '=', 'ct_014')
+          .execute();
+        await store.db
+          .updateTable('contacts')
+          .set({ email: 'sixteen@blocked.org' })
+          .where('id', '=', 'ct_016')
+          .execute();
+        const suppressions = new SuppressionsRepository(store);
+        await suppressions.add(ws, { value: 'fourteen@example.com', reason: 'manual' }, t);
+        await suppressions.add(ws, { value: 'blocked.org', reason: 'manual' }, t);
         // An enrollment ended elsewhere with its touch still planned: the claim-time check cancels it.
         await store.db
           .updateTable('enrollments')
@@ -227,6 +242,11 @@ describe('SQLite dispatch: prepared-statement queue and Kysely queue', () => {
     );
     // The scenario reaches every outcome the queue writes, so the comparison below covers each of them.
     expect([...statuses].sort()).toEqual(['cancelled', 'failed', 'held', 'sent', 'skipped']);
+    const reasons = new Set(
+      (raw.dump as { touches: Array<{ reason: string | null }> }).touches.map((t) => t.reason),
+    );
+    // …and both claim-time exits: an unsubscribe and a suppression added after enrollment.
+    expect(reasons.has('unsubscribed') && reasons.has('suppressed')).toBe(true);
     const total = (s: BatchStats[], k: keyof BatchStats) => s.reduce((a, b) => a + b[k], 0);
     for (const k of ['deferred', 'retried', 'failed', 'reclaimed', 'skipped'] as const)
       expect(total(raw.stats, k), k).toBeGreaterThan(0);
