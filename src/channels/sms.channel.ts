@@ -161,7 +161,8 @@ export class SmsChannel implements Channel {
       const after = retryAfterMs(res.headers['retry-after'], m.now);
       return { status: 'retry', error: said, ...(after !== undefined ? { retryAfterMs: after } : {}) };
     }
-    if (answer.code === TWILIO_UNSUBSCRIBED) await this.withdrawConsent(m.workspaceId, m.contact.id, m.now);
+    if (answer.code === TWILIO_UNSUBSCRIBED)
+      await this.withdrawConsent(m.workspaceId, m.contact.id, m.contact.phone, m.now);
     return { status: 'failed', error: said };
   }
 
@@ -212,7 +213,22 @@ export class SmsChannel implements Channel {
     }
   }
 
-  private async withdrawConsent(ws: string, contactId: string, now: number): Promise<void> {
+  /**
+   * The provider says the number texted STOP: it is opted out as if the STOP had reached Baton (only a
+   * START lifts it), so a later CRM sync or import cannot give the contact consent back.
+   */
+  private async withdrawConsent(
+    ws: string,
+    contactId: string,
+    phone: string | null,
+    now: number,
+  ): Promise<void> {
+    const number = phone ? toE164(phone) : null;
+    if (number?.ok) {
+      await sql`insert into sms_opt_outs (workspace_id, phone, opted_out_at, keyword)
+        values (${ws}, ${number.value}, ${now}, ${`error ${TWILIO_UNSUBSCRIBED}`})
+        on conflict (workspace_id, phone) do nothing`.execute(this.store.db);
+    }
     await this.store.db
       .updateTable('contacts')
       .set({ sms_consent: 0, updated_at: now })

@@ -396,6 +396,14 @@ describe.each(dialects)('SMS channel end to end on %s', (dialect) => {
       .where('id', '=', stopped.id)
       .executeTakeFirstOrThrow();
     expect(Number(solConsent.sms_consent)).toBe(0);
+    // The number is opted out as if the STOP had come to Baton: a later sync cannot give consent back.
+    await store.db.updateTable('contacts').set({ sms_consent: 1 }).where('id', '=', stopped.id).execute();
+    const afterSync = await store.db
+      .selectFrom('contacts')
+      .select('sms_consent')
+      .where('id', '=', stopped.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(afterSync.sms_consent)).toBe(0);
 
     await dispatcher.drain(Number(f().due_at));
     touches = await touchesOf(store, ws);
