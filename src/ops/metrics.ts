@@ -32,6 +32,7 @@ export class BatonMetrics {
   readonly registry = new Registry();
   readonly dispatchTouches: Counter<'outcome'>;
   readonly leaseExpiries: Counter;
+  readonly tickFailures: Counter;
   readonly ticks: Counter;
   readonly lastTick: Gauge;
   readonly channelTouches: Counter<'workspace' | 'campaign' | 'channel' | 'outcome'>;
@@ -76,6 +77,11 @@ export class BatonMetrics {
     this.leaseExpiries = new Counter({
       name: 'baton_lease_expiries_total',
       help: 'Claimed touches whose lease expired (a worker died mid-batch) and went back to planned.',
+      registers,
+    });
+    this.tickFailures = new Counter({
+      name: 'baton_worker_failures_total',
+      help: "Passes of a worker tick that failed for one campaign or workspace (a running campaign's dynamic enrollment, a workspace's lifecycle moves) while the rest of the tick went on.",
       registers,
     });
     this.ticks = new Counter({
@@ -159,6 +165,7 @@ export class BatonMetrics {
   readonly onTick = (stats: TickStats): void => {
     for (const o of TICK_OUTCOMES) if (stats[o] > 0) this.dispatchTouches.inc({ outcome: o }, stats[o]);
     if (stats.reclaimed > 0) this.leaseExpiries.inc(stats.reclaimed);
+    if (stats.failures > 0) this.tickFailures.inc(stats.failures);
     this.ticks.inc();
     this.lastTick.set(realClock.now() / 1000);
   };

@@ -8,6 +8,7 @@ import { campaignSchema } from '../../src/domain/campaign.js';
 import { SimulatedClock } from '../../src/engine/clock.js';
 import { processEvents, type ProcessCounts } from '../../src/engine/event-processor.js';
 import { Worker, type TickFailure } from '../../src/engine/worker.js';
+import { BatonMetrics } from '../../src/ops/metrics.js';
 import { CampaignsRepository } from '../../src/store/campaigns.repository.js';
 import { appendEvents } from '../../src/store/events.repository.js';
 import { toJson } from '../../src/store/json.js';
@@ -63,13 +64,16 @@ describe.each(dialects)('worker tick with a broken campaign on %s', (dialect) =>
       {
         workspaceId: ws,
         type: 'unsubscribed',
-        occurredAt: T0 - 1000,
-        receivedAt: T0 - 1000,
+        occurredAt: T0,
+        receivedAt: T0,
         contactId: quitter,
+        // As the unsubscribe route records it: the processor acts only on Baton's own outcome events.
+        channel: 'email',
       },
     ]);
 
     const failures: TickFailure[] = [];
+    const metrics = new BatonMetrics({ processMetrics: false });
     let processed: ProcessCounts | undefined;
     const channels = new ChannelRegistry().register(new LogChannel(store, 'log'));
     const worker = new Worker(store, channels, new SimulatedClock(T0), {
@@ -77,6 +81,7 @@ describe.each(dialects)('worker tick with a broken campaign on %s', (dialect) =>
       dynamicEnrollEveryMs: HOUR,
       processEvents: async (s, now) => (processed = await processEvents(s, now)),
       onError: (f) => failures.push(f),
+      onTick: metrics.onTick,
     });
 
     const stats = await worker.tick();
@@ -89,6 +94,10 @@ describe.each(dialects)('worker tick with a broken campaign on %s', (dialect) =>
     });
     expect(String((failures[0]!.error as Error).message)).toContain('seg_deleted_long_ago');
     expect(stats.failures).toBe(1);
+    // Operators see it: the failed pass is counted on /metrics.
+    expect(await metrics.registry.getSingleMetricAsString('baton_worker_failures_total')).toMatch(
+      /^baton_worker_failures_total 1$/m,
+    );
     // The unsubscribe was processed: the quitter left, and only the other two first touches went out.
     expect(processed?.exited).toBe(1);
     const quitterState = await store.db
