@@ -180,7 +180,7 @@ export function formatReport(report: CampaignReport): string[] {
   out.push('', 'Experiments');
   if (report.experiments.length === 0) out.push('  no A/B steps');
   for (const x of report.experiments) {
-    const rec = x.recommendation === null ? 'no recommendation' : x.recommendation.replace('_', ' ');
+    const rec = x.recommendation === null ? 'no recommendation' : recommendationText(x.recommendation);
     out.push(
       `  step ${x.step} (${x.metric}, control ${x.control}): ${rec}${x.winner ? ` — ${x.winner}` : ''}`,
     );
@@ -277,4 +277,13 @@ export function reportToJson(report: CampaignReport): Record<string, unknown> {
       return TIME_KEYS.has(key) ? new Date(v).toISOString() : v;
     }),
   ) as Record<string, unknown>;
+}
+
+/**
+ * How a recommendation reads: an inconclusive test says that no difference was found, and that this is not
+ * evidence of none (`no difference` is kept for a test that showed equivalence within its margin).
+ */
+export function recommendationText(verdict: string): string {
+  if (verdict === 'inconclusive') return 'no difference found (inconclusive: not evidence of none)';
+  return verdict.replace('_', ' ');
 }

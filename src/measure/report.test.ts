@@ -280,7 +280,7 @@ describe('buildReport', () => {
     expect(r.experiments[0]!.decision?.chosenVariant).toBe('a');
     const text = formatReport(r).join('\n');
     expect(text).toContain('diff -66.67 pp [');
-    expect(text).toContain('inconclusive');
+    expect(text).toContain('no difference found (inconclusive: not evidence of none)');
     expect(text).not.toMatch(/diff -66\.67%/);
   });
 

@@ -262,7 +262,9 @@ function ExperimentsView({ report }: { report: Report }) {
             <strong>
               {x.recommendation === 'winner'
                 ? `winner ${x.winner}`
-                : label(x.recommendation ?? 'no decision')}
+                : x.recommendation === 'inconclusive'
+                  ? 'no difference found (inconclusive)'
+                  : label(x.recommendation ?? 'no decision')}
             </strong>{' '}
             — {x.reason}
           </p>
