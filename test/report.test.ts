@@ -57,6 +57,8 @@ describe.each(dialects)('campaign report on %s', (dialect) => {
       denominator: T,
       of: 'enrolled',
     });
+    // Treatment vs holdout under the funnel, by the lift's rule (the lift below counts the same 2 of T, 1 of H).
+    expect(r.funnel.treatment).toMatchObject({ enrolled: T, converted: 2 });
     expect(r.funnel.holdout).toMatchObject({ enrolled: H, converted: 1 });
     const nudge = r.funnel.steps.find((s) => s.step === 'nudge')!;
     expect(nudge.counts.touched).toBe(0);

@@ -111,14 +111,12 @@ describe('computeFunnel', () => {
       value: 2 / 3,
     });
     expect(f.campaign.rates.touch_rate.value).toBe(4 / 5);
-    // The campaign's conversion rate is over the enrolled (intention to treat, comparable with the holdout's).
+    // The campaign's conversion rate is its recorded (touch-attributed) converters over the enrolled.
     expect(f.campaign.rates.conversion_rate).toMatchObject({ numerator: 2, denominator: 5, of: 'enrolled' });
     expect(f.campaign.rates.bounce_rate).toMatchObject({ numerator: 1, denominator: 4, of: 'touched' });
-    expect(f.holdout).toEqual({
-      enrolled: 2,
-      converted: 1,
-      conversionRate: { numerator: 1, denominator: 2, of: 'enrolled', value: 0.5 },
-    });
+    // The holdout is not in the funnel, and h1's conversion counts nowhere in it: the report compares the arms
+    // by the lift's rule (report.test.ts), not from these touch-attributed conversions.
+    expect('holdout' in f).toBe(false);
   });
 
   it('splits by step, channel and variant, and credits a step only with conversions inside the lookback', () => {

@@ -1,7 +1,7 @@
 // Campaign funnel: enrolled → touched → delivered → opened → clicked → replied → converted, per campaign,
 // channel, step and variant, with every rate's numerator and denominator; accounts engaged and converted for ABM.
 
-/** One enrollment of the campaign (both arms; the funnel counts the treatment arm). */
+/** One enrollment of the campaign (the funnel counts the treatment arm; holdout rows are skipped). */
 export interface FunnelEnrollment {
   contactId: string;
   accountId: string | null;
@@ -35,7 +35,10 @@ export interface FunnelEvent {
   machine: boolean;
 }
 
-/** A goal conversion of the campaign. */
+/**
+ * A goal conversion of the campaign, as the engine records it: a treated contact's needs a campaign touch within
+ * the lookback, so the funnel's "converted" is attributed to touches (holdout rows are skipped).
+ */
 export interface FunnelConversion {
   contactId: string;
   arm: string;
@@ -124,9 +127,30 @@ export interface Funnel {
   channels: FunnelRow[];
   steps: FunnelRow[];
   variants: FunnelRow[];
-  holdout: { enrolled: number; converted: number; conversionRate: Rate };
   accounts: AccountFunnel | null;
 }
+
+/** One arm's enrolled contacts and its converters, by the rule both arms share. */
+export interface ArmLine {
+  enrolled: number;
+  converted: number;
+  conversionRate: Rate;
+}
+
+/**
+ * The report's treatment-vs-holdout line under the funnel: both arms counted by the lift section's rule
+ * (intention to treat, `armConversions`), not from the attributed "converted" of the rows above, which a
+ * holdout cannot have.
+ */
+export interface FunnelArms {
+  comparisonBasis: string;
+  /** Every enrolled treated contact, touched or not, who converted by the shared rule. */
+  treatment: ArmLine;
+  holdout: ArmLine;
+}
+
+/** The funnel as the report shows it: the rows, then treatment vs holdout by one rule. */
+export type ReportFunnel = Funnel & FunnelArms;
 
 const BIT = Object.fromEntries(FUNNEL_STAGES.map((s, i) => [s, 1 << i])) as Record<FunnelStage, number>;
 /** Stages after `touched`: at a step they count only the contacts the step touched. */
@@ -154,8 +178,9 @@ class Tally {
 
   /**
    * At a step, channel or variant, every stage after `touched` counts only contacts it touched (an event on
-   * a failed touch does not make a rate above 1). The campaign row keeps every treated converter, and its
-   * conversion rate is over the enrolled (intention to treat, like the holdout's).
+   * a failed touch does not make a rate above 1). The campaign row keeps every treated contact with a recorded
+   * (touch-attributed) conversion, over the enrolled; the report compares the arms by another rule
+   * (`FunnelArms`).
    */
   row(isCampaign = false): FunnelRow {
     const counts = Object.fromEntries(FUNNEL_STAGES.map((k) => [k, 0])) as FunnelCounts;
@@ -217,19 +242,18 @@ function stageBits(e: FunnelEvent): number {
 
 /**
  * Counts distinct contacts at each stage. Only the treatment arm is in the funnel (the holdout is never
- * touched; its size and conversions are given apart). A step's "enrolled" is the contacts it planned a
+ * touched; the report compares the arms apart, `FunnelArms`). A step's "enrolled" is the contacts it planned a
  * touch for; "touched" those it sent to; its "converted" the touched contacts who converted at or after
  * their first send at that grain, within the lookback. Opens and clicks made by machines count as neither;
  * a person's click or a reply counts as an open (a person read the message).
  */
 export function computeFunnel(input: FunnelInput): Funnel {
-  // Number the treated contacts once; the holdout is only counted.
+  // Number the treated contacts once.
   const index = new Map<string, number>();
-  const holdout = new Set<string>();
   const accountOf: Array<string | null> = [];
   for (const e of input.enrollments) {
-    if (e.arm === 'holdout') holdout.add(e.contactId);
-    else if (!index.has(e.contactId)) {
+    if (e.arm === 'holdout') continue;
+    if (!index.has(e.contactId)) {
       index.set(e.contactId, index.size);
       accountOf.push(e.accountId);
     } else if (e.accountId) accountOf[index.get(e.contactId)!] = e.accountId;
@@ -295,9 +319,7 @@ export function computeFunnel(input: FunnelInput): Funnel {
 
   // Conversions: the campaign counts every treated converter; a grain its touched contacts converting after it.
   const conversionTimes = new Map<number, number[]>();
-  const holdoutConverted = new Set<string>();
   for (const c of input.conversions) {
-    if (holdout.has(c.contactId)) holdoutConverted.add(c.contactId);
     const i = c.arm === 'holdout' ? undefined : index.get(c.contactId);
     if (i === undefined) continue;
     campaign.flags[i]! |= BIT.converted;
@@ -345,11 +367,6 @@ export function computeFunnel(input: FunnelInput): Funnel {
     channels: [...channels.values()].map((t) => t.row()),
     steps: [...steps.values()].map((t) => t.row()).sort(byStep),
     variants: [...variants.values()].map((t) => t.row()).sort(byStep),
-    holdout: {
-      enrolled: holdout.size,
-      converted: holdoutConverted.size,
-      conversionRate: rate(holdoutConverted.size, holdout.size, 'enrolled'),
-    },
     accounts,
   };
 }

@@ -9,7 +9,7 @@ import {
   type Verdict,
   type WinnerDecision,
 } from './experiments/index.js';
-import { rate, type Funnel, type FunnelStage, type Rate } from './funnel.js';
+import { rate, type Funnel, type FunnelArms, type FunnelStage, type Rate } from './funnel.js';
 import { holdoutLift, type HoldoutLift } from './lift.js';
 export type { AutoWinnerArm, AutoWinnerRecord } from './experiments/index.js';
 import type { ReportCampaign, ReportInput, ReportPlan, Unavailable } from './report.js';
@@ -176,15 +176,30 @@ function recordedSection(
   };
 }
 
+/** One arm by the comparison rule: contacts (first enrollment each), converters, Σ value and Σ value². */
+export interface ArmTally {
+  n: number;
+  converted: number;
+  value: number;
+  sumSquares: number;
+}
+
+export interface ArmConversions {
+  /** The rule, in a marketer's words. */
+  basis: string;
+  treatment: ArmTally;
+  holdout: ArmTally;
+}
+
 /**
- * Holdout lift compares the arms by one rule for both: a contact converted when a goal event followed its
- * enrollment, from the window's start until the lookback after the campaign ended (or now). The engine's
- * conversion record needs a campaign touch for treated contacts, which the holdout cannot have, so it would
- * favour neither arm fairly.
+ * Treatment vs holdout by one rule for both arms (intention to treat): a contact, counted once at its first
+ * enrollment, converted when a goal event followed that enrollment, from the window's start until the lookback
+ * after the campaign ended (or now). The engine's conversion record needs a campaign touch for treated
+ * contacts, which the holdout cannot have, so it would favour neither arm fairly. The lift section and the
+ * funnel's treatment-vs-holdout line both count from here.
  */
-export function liftSection(input: ReportInput, lookbackMs: number, windowStart: number): LiftSection {
+export function armConversions(input: ReportInput, lookbackMs: number, windowStart: number): ArmConversions {
   const plan = input.campaign.frozenPlan ?? input.campaign.spec;
-  if (!plan.goal) return unavailable('no goal event to compare the arms on');
   const until = Math.min(input.now, (input.campaign.endedAt ?? input.now) + lookbackMs);
   const enrolledAt = new Map<string, { arm: string; at: number }>();
   for (const e of input.enrollments) {
@@ -196,7 +211,7 @@ export function liftSection(input: ReportInput, lookbackMs: number, windowStart:
     holdout: { n: 0, converted: 0, value: 0, sumSquares: 0 },
   };
   const perContact = new Map<string, number>();
-  for (const g of input.goalEvents) {
+  for (const g of plan.goal ? input.goalEvents : []) {
     const e = enrolledAt.get(g.contactId);
     if (!e || g.occurredAt < e.at || g.occurredAt < windowStart || g.occurredAt > until) continue;
     perContact.set(g.contactId, (perContact.get(g.contactId) ?? 0) + g.value);
@@ -210,6 +225,34 @@ export function liftSection(input: ReportInput, lookbackMs: number, windowStart:
     arm.value += v;
     arm.sumSquares += v * v;
   }
+  return {
+    basis: plan.goal
+      ? `contacts with a ${plan.goal.event} event after enrollment, both arms alike`
+      : 'no goal event: nobody converts',
+    ...arms,
+  };
+}
+
+/** The funnel's treatment-vs-holdout line: both arms' enrolled and converters by `armConversions`' rule. */
+export function funnelArms(arms: ArmConversions): FunnelArms {
+  const line = (a: ArmTally) => ({
+    enrolled: a.n,
+    converted: a.converted,
+    conversionRate: rate(a.converted, a.n, 'enrolled'),
+  });
+  return { comparisonBasis: arms.basis, treatment: line(arms.treatment), holdout: line(arms.holdout) };
+}
+
+/** Holdout lift over `armConversions`' counts (the funnel's treatment-vs-holdout line shows the same). */
+export function liftSection(
+  input: ReportInput,
+  lookbackMs: number,
+  windowStart: number,
+  counted: ArmConversions = armConversions(input, lookbackMs, windowStart),
+): LiftSection {
+  const plan = input.campaign.frozenPlan ?? input.campaign.spec;
+  if (!plan.goal) return unavailable('no goal event to compare the arms on');
+  const arms = { treatment: counted.treatment, holdout: counted.holdout };
   if (arms.holdout.n === 0)
     return unavailable(
       'the campaign has no holdout: lift cannot be measured (set measurement.holdout_percent)',
@@ -231,7 +274,7 @@ export function liftSection(input: ReportInput, lookbackMs: number, windowStart:
     const pick = (a: typeof arms.treatment) => ({ n: a.n, converted: a.converted, value: a.value });
     return {
       available: true,
-      basis: `contacts with a ${plan.goal.event} event after enrollment, both arms alike`,
+      basis: counted.basis,
       treatment: pick(arms.treatment),
       holdout: pick(arms.holdout),
       ...lift,

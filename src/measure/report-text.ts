@@ -134,10 +134,13 @@ export function formatReport(report: CampaignReport): string[] {
     ]),
   );
   out.push(
-    `  rates: open and click over delivered, conversion over touched (campaign: over enrolled ${rateText(f.campaign.rates.conversion_rate)})`,
+    `  rates: open and click over delivered, conversion over touched; converted: a conversion with a campaign touch in the lookback (campaign: over enrolled ${rateText(f.campaign.rates.conversion_rate)})`,
   );
+  // The arms side by side by one rule (the lift section's), not the touch-attributed "converted" above.
+  const armText = (a: typeof f.holdout) =>
+    `${pct(a.conversionRate.value, 2)} (${a.converted}/${a.enrolled} enrolled)`;
   out.push(
-    `  holdout: ${f.holdout.enrolled} enrolled, ${f.holdout.converted} converted, ${rateText(f.holdout.conversionRate)}`,
+    `  enrolled (treatment) converted ${armText(f.treatment)} vs holdout converted ${armText(f.holdout)}; ${f.comparisonBasis}, intention to treat`,
   );
   if (f.accounts)
     out.push(

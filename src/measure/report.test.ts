@@ -181,6 +181,79 @@ describe('buildReport', () => {
     expect(noHoldout.lift.available === false && noHoldout.lift.reason).toMatch(/holdout/);
   });
 
+  it("compares the funnel's treatment and holdout by the lift's rule, not by touch-attributed conversions", () => {
+    // Treated c1–c5 (c5 never sent a touch), held out h1–h3, all enrolled on day 0; the goal's lookback is 7 days.
+    // Goal events: c1 days 2 and 4, c2 day 3 (within 7 days of the day-1 intro: the engine recorded them);
+    // c3 day 9.5 and c4 day 9 (8.5 and 8 days after their last touch: outside the lookback, so the engine recorded
+    // no conversion); h1 day 3 and h2 day 9 (holdout: recorded with no touch condition); h3 none.
+    // By hand, at day 10 (the window's end; until = min(now, now + lookback) = day 10):
+    //   intention to treat: treatment 4/5 (c1 c2 c3 c4) = 80%, holdout 2/3 (h1 h2) = 66.67%;
+    //   touch-attributed (the funnel's campaign row): 2/5 (c1 c2) = 40%, which beside 66.67% would read as the
+    //   campaign cutting conversion.
+    const base = input();
+    const enrollments = ['c1', 'c2', 'c3', 'c4', 'c5', 'h1', 'h2', 'h3'].map((id) => ({
+      contactId: id,
+      accountId: null,
+      arm: id.startsWith('h') ? 'holdout' : 'treatment',
+      enrolledAt: JAN1,
+    }));
+    const r = buildReport(
+      input({
+        enrollments,
+        conversions: [
+          ...base.conversions,
+          { contactId: 'h1', arm: 'holdout', occurredAt: day(3), value: 10 },
+          { contactId: 'h2', arm: 'holdout', occurredAt: day(9), value: 10 },
+        ],
+        goalEvents: [
+          { contactId: 'c1', occurredAt: day(2), value: 50 },
+          { contactId: 'c2', occurredAt: day(3), value: 30 },
+          { contactId: 'c1', occurredAt: day(4), value: 20 },
+          { contactId: 'c3', occurredAt: day(9.5), value: 40 },
+          { contactId: 'c4', occurredAt: day(9), value: 0 },
+          { contactId: 'h1', occurredAt: day(3), value: 10 },
+          { contactId: 'h2', occurredAt: day(9), value: 10 },
+        ],
+        now: day(10),
+      }),
+    );
+    if (!r.lift.available) throw new Error(r.lift.reason);
+    expect(r.lift.treatment).toMatchObject({ n: 5, converted: 4 });
+    expect(r.lift.holdout).toMatchObject({ n: 3, converted: 2 });
+    expect(r.lift.treatmentRate).toBeCloseTo(0.8, 12);
+    expect(r.lift.holdoutRate).toBeCloseTo(2 / 3, 12);
+
+    // The funnel's arms line equals the lift's, for both arms.
+    expect(r.funnel.treatment).toEqual({
+      enrolled: 5,
+      converted: 4,
+      conversionRate: { numerator: 4, denominator: 5, of: 'enrolled', value: 0.8 },
+    });
+    expect(r.funnel.holdout).toEqual({
+      enrolled: 3,
+      converted: 2,
+      conversionRate: { numerator: 2, denominator: 3, of: 'enrolled', value: 2 / 3 },
+    });
+    expect(r.funnel.treatment.conversionRate.value).toBe(r.lift.treatmentRate);
+    expect(r.funnel.holdout.conversionRate.value).toBe(r.lift.holdoutRate);
+    expect(r.funnel.comparisonBasis).toBe(r.lift.basis);
+
+    // The campaign row and the steps keep the touch-attributed count: c1 and c2 only.
+    expect(r.funnel.campaign.counts.converted).toBe(2);
+    expect(r.funnel.campaign.rates.conversion_rate).toMatchObject({ numerator: 2, denominator: 5 });
+    expect(r.funnel.steps.find((st) => st.step === 'intro')!.counts.converted).toBe(2);
+
+    // Labelled as the intention-to-treat line in the text and in the JSON.
+    const text = formatReport(r).join('\n');
+    expect(text).toContain(
+      'enrolled (treatment) converted 80.00% (4/5 enrolled) vs holdout converted 66.67% (2/3 enrolled); contacts with a demo_booked event after enrollment, both arms alike, intention to treat',
+    );
+    expect(text).toContain('treatment 80.00% (4/5) vs holdout 66.67% (2/3)');
+    const json = reportToJson(r) as { funnel: Record<string, unknown> };
+    expect(json.funnel.treatment).toMatchObject({ enrolled: 5, converted: 4 });
+    expect(json.funnel.holdout).toMatchObject({ enrolled: 3, converted: 2 });
+  });
+
   it('gives the cost per result from spend, and per channel under the headline model', () => {
     const r = buildReport(
       input({}, { budget: { amount: 1000, currency: 'USD', spend: { email: 300, ads: 100 } } }),

@@ -12,14 +12,16 @@ import {
 import {
   computeFunnel,
   rate,
-  type Funnel,
   type FunnelEnrollment,
   type FunnelEvent,
   type FunnelTouch,
   type Rate,
+  type ReportFunnel,
 } from './funnel.js';
 import {
+  armConversions,
   errorReason,
+  funnelArms,
   experimentSections,
   liftSection,
   unavailable,
@@ -163,7 +165,7 @@ export interface CampaignReport {
   asOf: number;
   goal: GoalSection | Unavailable;
   pacing: PacingSection;
-  funnel: Funnel;
+  funnel: ReportFunnel;
   attribution: AttributionSection | Unavailable;
   experiments: ExperimentSection[];
   lift: LiftSection;
@@ -226,15 +228,20 @@ export function buildReport(input: ReportInput): CampaignReport {
   const treated = input.enrollments.filter((e) => e.arm !== 'holdout');
   const treatedIds = new Set(treated.map((e) => e.contactId));
 
-  const funnel = computeFunnel({
-    enrollments: input.enrollments,
-    touches: input.touches,
-    events: input.events,
-    conversions: input.conversions,
-    lookbackMs,
-    steps: campaign.spec.sequence.map((s) => ({ id: s.id, channel: s.channel })),
-    accounts: plan.audience?.accounts !== undefined || campaign.spec.exit_scope === 'account',
-  });
+  // Treatment vs holdout by one rule, counted once: the lift section and the funnel's arms line show the same.
+  const arms = armConversions(input, lookbackMs, window?.start ?? campaign.launchedAt ?? 0);
+  const funnel: ReportFunnel = {
+    ...computeFunnel({
+      enrollments: input.enrollments,
+      touches: input.touches,
+      events: input.events,
+      conversions: input.conversions,
+      lookbackMs,
+      steps: campaign.spec.sequence.map((s) => ({ id: s.id, channel: s.channel })),
+      accounts: plan.audience?.accounts !== undefined || campaign.spec.exit_scope === 'account',
+    }),
+    ...funnelArms(arms),
+  };
 
   const treatedConversions = input.conversions.filter(
     (c) => c.arm !== 'holdout' && treatedIds.has(c.contactId),
@@ -423,7 +430,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     now,
     input.autoWinners ?? [],
   );
-  const lift = liftSection(input, lookbackMs, window?.start ?? campaign.launchedAt ?? 0);
+  const lift = liftSection(input, lookbackMs, window?.start ?? campaign.launchedAt ?? 0, arms);
 
   // Cost per result
   let cost: CostSection | Unavailable;

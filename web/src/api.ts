@@ -260,6 +260,9 @@ export interface Report {
     channels: FunnelRow[];
     steps: FunnelRow[];
     variants: FunnelRow[];
+    /** Treatment vs holdout by the lift's rule (intention to treat), not the rows' attributed "converted". */
+    comparisonBasis: string;
+    treatment: { enrolled: number; converted: number; conversionRate: Rate };
     holdout: { enrolled: number; converted: number; conversionRate: Rate };
   };
   attribution:

@@ -64,7 +64,7 @@ const reportResponse = z
       'actual vs expected, projection with an interval, status; per month for always-on',
     ),
     funnel: section.describe(
-      'per campaign, channel, step and variant: distinct contacts and rates with denominators',
+      'per campaign, channel, step and variant: distinct contacts and rates with denominators ("converted": a conversion with a campaign touch in the lookback); treatment and holdout: each arm\'s enrolled and converted by the lift\'s rule (goal event after enrollment, intention to treat), explained by comparisonBasis',
     ),
     attribution: section.describe('credit by channel and by step under every model, side by side'),
     experiments: z.array(experiment),

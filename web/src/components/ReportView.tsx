@@ -176,9 +176,21 @@ function FunnelView({ report }: { report: Report }) {
       <FunnelTable rows={[f.campaign, ...f.channels]} name={(r) => r.channel ?? 'campaign'} />
       {f.steps.length > 0 && <FunnelTable rows={f.steps} name={(r) => `step ${r.step ?? ''}`} />}
       <p className="muted small">
-        Holdout: {f.holdout.enrolled} enrolled, {f.holdout.converted} converted (
-        {fmtPercent(f.holdout.conversionRate.value)}). * delivered inferred for channels that report no
-        deliveries.
+        Converted: a conversion with a campaign touch in the lookback. * delivered inferred for channels that
+        report no deliveries.
+      </p>
+      {/* The arms side by side by one rule (the lift's), not the touch-attributed "converted" above. */}
+      <p className="small">
+        <span>
+          Enrolled (treatment): {f.treatment.enrolled} enrolled, {f.treatment.converted} converted (
+          {fmtPercent(f.treatment.conversionRate.value, 2)})
+        </span>{' '}
+        vs{' '}
+        <span>
+          Holdout: {f.holdout.enrolled} enrolled, {f.holdout.converted} converted (
+          {fmtPercent(f.holdout.conversionRate.value, 2)})
+        </span>
+        ; {f.comparisonBasis}, intention to treat.
       </p>
     </>
   );
