@@ -15,6 +15,7 @@ import { verifyWebhook, webhookSigningSecret } from '../src/channels/webhook-sig
 import { SimulatedClock } from '../src/engine/clock.js';
 import { Worker } from '../src/engine/worker.js';
 import { AdsAudiencesRepository } from '../src/store/ads-audiences.repository.js';
+import { AuditRepository } from '../src/store/audit.repository.js';
 import { WorkspacesRepository } from '../src/store/workspaces.repository.js';
 import { apiFor, bearer, T0 } from './api/api-harness.js';
 import { ownStore, type OwnStore } from './ops/ops-support.js';
@@ -282,6 +283,11 @@ describe.each(dialects)('ads audience pushes on %s', (dialect) => {
     expect((await call(stranger, 'GET', '/audiences')).json().data).toEqual([]);
     const seen = (await call(admin, 'GET', '/audiences')).json().data[0];
     expect(seen.push.url).toBe('https://hooks.example.com/mine');
+    // The change is in the workspace's audit trail with the host (not the full URL, which may hold a token).
+    const trail = (await new AuditRepository(own.store).list(mine, { limit: 50, action: 'audience.' })).data;
+    expect(trail.map((e) => [e.action, e.target, e.details])).toEqual([
+      ['audience.push_put', { type: 'audience', id }, { host: 'hooks.example.com', format: 'google' }],
+    ]);
 
     // A key without the admin scope may not point the audience elsewhere.
     const writer = await bearer(own.store, mine, ['read', 'write']);
