@@ -12,6 +12,7 @@ import { decideAutoWinners, nextAutoWinnerAt } from './auto-winner.js';
 import { enrollAudience, engineTickHooks } from './campaign-hooks.js';
 import type { Clock } from './clock.js';
 import { Dispatcher, type BatchStats, type TouchCounter } from './dispatcher.js';
+import { AudiencePushJob, type AudiencePushOptions } from '../channels/ads/audience-push.js';
 import { SocialChannel } from '../channels/social.channel.js';
 import { nextPostDueAt } from '../store/social-posts.repository.js';
 import { PartitionJob } from './partition-job.js';
@@ -39,13 +40,19 @@ export interface WorkerOptions {
    * on with the others. Logs to stderr when not given.
    */
   onError?: (failure: TickFailure) => void;
+  /**
+   * Ads audiences with a push endpoint get their delta POSTed (signed with the instance secret's derived
+   * workspace secret); without this option nothing is pushed (simulations, tests of other passes).
+   */
+  audiencePush?: AudiencePushOptions;
 }
 
 /** A pass of a tick that failed for one workspace or campaign while the rest of the tick went on. */
 export interface TickFailure {
-  pass: 'lifecycle' | 'dynamic_enrollment';
+  pass: 'lifecycle' | 'dynamic_enrollment' | 'audience_push';
   workspaceId: string;
   campaignId?: string;
+  audienceId?: string;
   error: unknown;
 }
 
@@ -67,6 +74,7 @@ export class Worker {
   private lastDynamic = new Map<string, number>();
   private readonly retention: RetentionJob;
   private readonly partitions: PartitionJob;
+  private readonly audiencePush: AudiencePushJob | null;
 
   constructor(
     private readonly store: Store,
@@ -82,6 +90,7 @@ export class Worker {
     });
     this.retention = new RetentionJob(store);
     this.partitions = new PartitionJob(store);
+    this.audiencePush = options.audiencePush ? new AudiencePushJob(store, options.audiencePush) : null;
   }
 
   /** One pass at the clock's current time. */
@@ -101,6 +110,17 @@ export class Worker {
       }
       enrolled += await this.enrollDynamic(ws.id, now, failures);
       await this.retention.run(ws, now);
+    }
+    // Pushed ads audiences whose interval has passed send their changes; each failure stays on its audience.
+    if (this.audiencePush) {
+      await this.audiencePush.run(now, (push, error) =>
+        failures.push({
+          pass: 'audience_push',
+          workspaceId: push.workspaceId,
+          audienceId: push.audienceId,
+          error,
+        }),
+      );
     }
     for (const f of failures) this.reportFailure(f);
     await this.partitions.run(workspaces, now);
@@ -189,7 +209,9 @@ export class Worker {
     }
     const where = f.campaignId
       ? `campaign ${f.campaignId} in workspace ${f.workspaceId}`
-      : `workspace ${f.workspaceId}`;
+      : f.audienceId
+        ? `audience ${f.audienceId} in workspace ${f.workspaceId}`
+        : `workspace ${f.workspaceId}`;
     const why = f.error instanceof Error ? f.error.message : String(f.error);
     console.error(`baton worker ${this.options.workerId}: ${f.pass} failed for ${where}: ${why}`);
   }
@@ -232,5 +254,6 @@ export class Worker {
     this.wake?.();
     await this.loop;
     this.loop = null;
+    await this.audiencePush?.close();
   }
 }

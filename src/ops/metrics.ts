@@ -81,7 +81,7 @@ export class BatonMetrics {
     });
     this.tickFailures = new Counter({
       name: 'baton_worker_failures_total',
-      help: "Passes of a worker tick that failed for one campaign or workspace (a running campaign's dynamic enrollment, a workspace's lifecycle moves) while the rest of the tick went on.",
+      help: "Passes of a worker tick that failed for one campaign, workspace or ads audience (a running campaign's dynamic enrollment, a workspace's lifecycle moves, an audience's push) while the rest of the tick went on.",
       registers,
     });
     this.ticks = new Counter({

@@ -67,16 +67,23 @@ export interface NewMember {
   identifiers: HashedIdentifiers;
 }
 
+/** The members added and removed between `since` and `until`, as two files of one platform's format. */
+export interface DeltaFiles {
+  mode: 'delta';
+  format: ExportFormat;
+  since: number;
+  until: number;
+  added: { count: number; csv: string };
+  removed: { count: number; csv: string };
+}
+
+/** A delta with its audience, as `delta` computes it and `recordDelta` records it. */
+export interface AudienceDelta extends DeltaFiles {
+  audienceId: string;
+}
+
 export type AudienceExport =
-  | { mode: 'full'; format: ExportFormat; until: number; members: number; csv: string }
-  | {
-      mode: 'delta';
-      format: ExportFormat;
-      since: number;
-      until: number;
-      added: { count: number; csv: string };
-      removed: { count: number; csv: string };
-    };
+  { mode: 'full'; format: ExportFormat; until: number; members: number; csv: string } | DeltaFiles;
 
 /** Reasons a contact leaves every audience (not only the ones a campaign put them in). */
 export type ContactRemoval = 'unsubscribed' | 'complained' | 'suppressed' | 'erased';
@@ -207,21 +214,18 @@ export class AdsAudiencesRepository {
     now: number,
   ): Promise<AudienceExport> {
     const audience = await this.get(workspaceId, idOrName);
-    const db = this.store.db;
-    const base = db
-      .selectFrom('ads_audience_members')
-      .select(['identifiers'])
-      .where('workspace_id', '=', workspaceId)
-      .where('audience_id', '=', audience.id)
-      .orderBy('contact_id');
-    // An erased person's identifiers are emptied once every network has been sent the removal: such a
-    // row has nothing left to send.
-    const ids = (rows: Array<{ identifiers: unknown }>): HashedIdentifiers[] =>
-      rows
-        .map((r) => fromJson<Partial<HashedIdentifiers>>(r.identifiers, EMPTY))
-        .filter((h): h is HashedIdentifiers => Boolean(h.google && h.meta));
     if (options.mode === 'full') {
-      const rows = ids(await base.where('removed_at', 'is', null).where('added_at', '<=', now).execute());
+      const rows = withIdentifiers(
+        await this.store.db
+          .selectFrom('ads_audience_members')
+          .select(['identifiers'])
+          .where('workspace_id', '=', workspaceId)
+          .where('audience_id', '=', audience.id)
+          .where('removed_at', 'is', null)
+          .where('added_at', '<=', now)
+          .orderBy('contact_id')
+          .execute(),
+      );
       await this.record(workspaceId, audience.id, options.format, 'full', null, rows.length, 0, now);
       return {
         mode: 'full',
@@ -231,6 +235,24 @@ export class AdsAudiencesRepository {
         csv: csvFile(options.format, rows),
       };
     }
+    const delta = await this.delta(workspaceId, audience.id, options, now);
+    await this.recordDelta(workspaceId, delta);
+    const { audienceId: _recorded, ...files } = delta;
+    return files;
+  }
+
+  /**
+   * The members added and removed after `since` (default: the previous export of this format, else the
+   * audience's creation), without recording it: a push records it with `recordDelta` only once its endpoint
+   * has accepted it, so a failed push is part of the next delta.
+   */
+  async delta(
+    workspaceId: string,
+    idOrName: string,
+    options: { format: ExportFormat; since?: number },
+    now: number,
+  ): Promise<AudienceDelta> {
+    const audience = await this.get(workspaceId, idOrName);
     const previous = await this.previousExportAt(workspaceId, audience.id, options.format);
     const since = options.since ?? previous ?? audience.createdAt - 1;
     if (since > now) {
@@ -241,33 +263,49 @@ export class AdsAudiencesRepository {
     // delta that follows the previous export therefore reads IN_FLIGHT_MS further back; re-adding or
     // re-removing an identifier is harmless on both platforms, missing one is not.
     const from = options.since === undefined && previous !== null ? since - IN_FLIGHT_MS : since;
-    const added = ids(
+    const base = this.store.db
+      .selectFrom('ads_audience_members')
+      .select(['identifiers'])
+      .where('workspace_id', '=', workspaceId)
+      .where('audience_id', '=', audience.id)
+      .orderBy('contact_id');
+    const added = withIdentifiers(
       await base
         .where('removed_at', 'is', null)
         .where('added_at', '>', from)
         .where('added_at', '<=', now)
         .execute(),
     );
-    const removed = ids(await base.where('removed_at', '>', from).where('removed_at', '<=', now).execute());
-    await this.record(
-      workspaceId,
-      audience.id,
-      options.format,
-      'delta',
-      since,
-      added.length,
-      removed.length,
-      now,
+    const removed = withIdentifiers(
+      await base.where('removed_at', '>', from).where('removed_at', '<=', now).execute(),
     );
-    await forgetSentErasures(this.store.db, workspaceId);
     return {
       mode: 'delta',
+      audienceId: audience.id,
       format: options.format,
       since,
       until: now,
       added: { count: added.length, csv: csvFile(options.format, added) },
       removed: { count: removed.length, csv: csvFile(options.format, removed) },
     };
+  }
+
+  /**
+   * Records a delta as sent (the next delta of its format starts at its `until`), and empties the
+   * identifiers of erased people whose removal every format has now been sent.
+   */
+  async recordDelta(workspaceId: string, delta: AudienceDelta): Promise<void> {
+    await this.record(
+      workspaceId,
+      delta.audienceId,
+      delta.format,
+      'delta',
+      delta.since,
+      delta.added.count,
+      delta.removed.count,
+      delta.until,
+    );
+    await forgetSentErasures(this.store.db, workspaceId);
   }
 
   private async previousExportAt(
@@ -322,6 +360,16 @@ const EMPTY: HashedIdentifiers = {
   google: { email: null, phone: null, firstName: null, lastName: null, country: null, zip: null },
   meta: { email: null, phone: null, fn: null, ln: null, country: null, zip: null },
 };
+
+/**
+ * The identifiers of member rows that still have some: an erased person's are emptied once every network
+ * has been sent the removal, and such a row has nothing left to send.
+ */
+function withIdentifiers(rows: Array<{ identifiers: unknown }>): HashedIdentifiers[] {
+  return rows
+    .map((r) => fromJson<Partial<HashedIdentifiers>>(r.identifiers, EMPTY))
+    .filter((h): h is HashedIdentifiers => Boolean(h.google && h.meta));
+}
 
 /**
  * Takes contacts out of the audiences the given enrollments put them in (the enrollments exited). Runs

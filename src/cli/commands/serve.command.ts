@@ -62,6 +62,7 @@ export function register(program: Command): void {
           ? new Worker(ctx.store, metrics.instrument(channels), ctx.clock, {
               workerId: `serve:${process.pid}`,
               processEvents,
+              audiencePush: { secret, requireHttps: ctx.config.NODE_ENV === 'production' },
               onTouch: metrics.onTouch,
               onTick: (stats) => {
                 metrics.onTick(stats);

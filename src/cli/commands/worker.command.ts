@@ -24,6 +24,11 @@ export function register(program: Command): void {
       '300000',
     )
     .option('--idle-ms <ms>', 'pause between ticks when nothing is due', '1000')
+    .option(
+      '--audience-push-minutes <n>',
+      'how often each pushed ads audience sends its changes to its endpoint',
+      '15',
+    )
     .option('--ops-port <port>', 'serve /healthz, /readyz and /metrics on this port (off by default)')
     .option('--ops-host <host>', 'address the ops endpoints bind', '127.0.0.1')
     .option('--shutdown-timeout-ms <ms>', 'on SIGTERM, exit 1 if the batch in flight takes longer', '60000')
@@ -33,6 +38,7 @@ export function register(program: Command): void {
         id?: string;
         leaseMs: string;
         idleMs: string;
+        audiencePushMinutes: string;
         opsPort?: string;
         opsHost: string;
         shutdownTimeoutMs: string;
@@ -40,8 +46,13 @@ export function register(program: Command): void {
         const ctx = await openCliContext();
         const metrics = new BatonMetrics({ store: ctx.store, clock: ctx.clock });
         const health = new Health({ maxTickAgeMs: Math.max(5 * 60_000, 2 * Number(opts.leaseMs)) });
+        const secret = await resolveSecret(ctx.store, ctx.config.BATON_SECRET);
+        const everyMinutes = Number(opts.audiencePushMinutes);
+        if (!Number.isFinite(everyMinutes) || everyMinutes <= 0) {
+          throw new Error('--audience-push-minutes must be a number of minutes above 0');
+        }
         const channels = defaultChannels(ctx.store, {
-          secret: await resolveSecret(ctx.store, ctx.config.BATON_SECRET),
+          secret,
           publicUrl: ctx.config.BATON_PUBLIC_URL ?? `http://localhost:${ctx.config.BATON_PORT}`,
           relayUrl: ctx.config.BATON_SMTP_URL,
           requireHttps: ctx.config.NODE_ENV === 'production',
@@ -53,6 +64,11 @@ export function register(program: Command): void {
           leaseMs: Number(opts.leaseMs),
           idleMs: Number(opts.idleMs),
           processEvents,
+          audiencePush: {
+            secret,
+            requireHttps: ctx.config.NODE_ENV === 'production',
+            everyMs: everyMinutes * 60_000,
+          },
           onTouch: metrics.onTouch,
           onTick: (stats) => {
             metrics.onTick(stats);
