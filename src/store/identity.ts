@@ -2,7 +2,7 @@
 // traits, `alias` and late identification merge two profiles into one (earlier events re-pointed), and
 // `group` links the contact to an account. Both dialects through Kysely; a synchronous SQLite resolver
 // serves the ingestion fast path for track/page/screen calls.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import {
   canonicalTimeZoneCase,
@@ -275,7 +275,14 @@ export async function mergeContacts(
       .where('id', '=', intoId)
       .execute();
   }
-  for (const table of ['contact_identities', 'events', 'conversions', 'channel_log', 'tasks'] as const) {
+  for (const table of [
+    'contact_identities',
+    'events',
+    'conversions',
+    'channel_log',
+    'tasks',
+    'touches',
+  ] as const) {
     await db
       .updateTable(table)
       .set({ contact_id: intoId })
@@ -283,82 +290,37 @@ export async function mergeContacts(
       .where('contact_id', '=', fromId)
       .execute();
   }
-  await moveCategoryOptOuts(db, workspaceId, fromId, intoId);
-  await moveListMemberships(db, workspaceId, fromId, intoId);
+  await moveKeyedRows(db, 'email_category_optouts', 'contact_id', 'category', workspaceId, fromId, intoId);
+  await moveKeyedRows(db, 'list_members', 'member_id', 'list_id', workspaceId, fromId, intoId);
   await moveEnrollments(db, workspaceId, fromId, intoId, now);
-  await db
-    .updateTable('touches')
-    .set({ contact_id: intoId })
-    .where('workspace_id', '=', workspaceId)
-    .where('contact_id', '=', fromId)
-    .execute();
   await moveAudienceMemberships(db, workspaceId, fromId, intoId, now);
   await moveJourney(db, workspaceId, fromId, intoId);
   return intoId;
 }
 
-async function moveCategoryOptOuts(
+/**
+ * Moves rows keyed by (contact, key) — category opt-outs, list memberships — to the survivor. A key both
+ * contacts have keeps the survivor's row (the unique index allows one), so the other's is dropped first.
+ */
+async function moveKeyedRows(
   db: Db,
+  table: 'email_category_optouts' | 'list_members',
+  contactColumn: 'contact_id' | 'member_id',
+  keyColumn: 'category' | 'list_id',
   workspaceId: string,
   fromId: string,
   intoId: string,
 ): Promise<void> {
-  const theirs = await db
-    .selectFrom('email_category_optouts')
-    .select(['category', 'created_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('contact_id', '=', fromId)
-    .execute();
-  if (theirs.length === 0) return;
-  await db
-    .insertInto('email_category_optouts')
-    .values(
-      theirs.map((r) => ({
-        workspace_id: workspaceId,
-        contact_id: intoId,
-        category: r.category,
-        created_at: r.created_at,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['workspace_id', 'contact_id', 'category']).doNothing())
-    .execute();
-  await db
-    .deleteFrom('email_category_optouts')
-    .where('workspace_id', '=', workspaceId)
-    .where('contact_id', '=', fromId)
-    .execute();
-}
-
-async function moveListMemberships(
-  db: Db,
-  workspaceId: string,
-  fromId: string,
-  intoId: string,
-): Promise<void> {
-  const theirs = await db
-    .selectFrom('list_members')
-    .select(['list_id', 'added_at'])
-    .where('workspace_id', '=', workspaceId)
-    .where('member_id', '=', fromId)
-    .execute();
-  if (theirs.length === 0) return;
-  await db
-    .insertInto('list_members')
-    .values(
-      theirs.map((r) => ({
-        list_id: r.list_id,
-        workspace_id: workspaceId,
-        member_id: intoId,
-        added_at: r.added_at,
-      })),
-    )
-    .onConflict((oc) => oc.columns(['list_id', 'member_id']).doNothing())
-    .execute();
-  await db
-    .deleteFrom('list_members')
-    .where('workspace_id', '=', workspaceId)
-    .where('member_id', '=', fromId)
-    .execute();
+  const t = sql.table(table);
+  const contact = sql.ref(contactColumn);
+  const key = sql.ref(keyColumn);
+  await sql`delete from ${t} where workspace_id = ${workspaceId} and ${contact} = ${fromId}
+    and ${key} in (select ${key} from ${t} where workspace_id = ${workspaceId} and ${contact} = ${intoId})`.execute(
+    db,
+  );
+  await sql`update ${t} set ${contact} = ${intoId} where workspace_id = ${workspaceId} and ${contact} = ${fromId}`.execute(
+    db,
+  );
 }
 
 async function moveEnrollments(
